@@ -39,6 +39,8 @@ class CentredData:
     y_offset: float
     # Offsets a solver must subtract itself: zeros for dense X (already centred).
     implicit_offset: np.ndarray | None
+    # Which of the caller's rows were kept (None: all of them).
+    kept_rows: np.ndarray | None = None
 
 
 def centred_matvec(data, v):
@@ -87,8 +89,34 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     if np.any(sample_weight < 0):
         raise ValueError("Negative values in data passed to `sample_weight`.")
     if not np.any(sample_weight > 0):
-        raise ValueError("sample_weight must contain at least one positive value.")
+        raise ValueError("Sample weights must not all be zero.")
     return sample_weight
+
+
+def centre_data(X, y, sample_weight, fit_intercept):
+    """Centre ``X`` and ``y`` by their weighted means (if ``fit_intercept``).
+
+    ``X`` is a validated dense array or CSR array, ``y`` a 1d array of the same
+    dtype, ``sample_weight`` ``None`` or positive weights. Returns a
+    :class:`CentredData`; dense ``X`` is centred in a copy, sparse ``X`` keeps
+    its offsets in ``implicit_offset``.
+    """
+    n_features = X.shape[1]
+    if not fit_intercept:
+        X_offset = np.zeros(n_features, dtype=X.dtype)
+        y_offset = X.dtype.type(0)
+        return CentredData(X, y, sample_weight, X_offset, y_offset, None)
+
+    if sample_weight is not None:
+        X_offset = X.T @ sample_weight / sample_weight.sum()
+    else:
+        X_offset = X.mean(axis=0)
+    X_offset = np.asarray(X_offset, dtype=X.dtype).ravel()
+    y_offset = X.dtype.type(np.average(y, weights=sample_weight))
+    y = y - y_offset
+    if sp.issparse(X):
+        return CentredData(X, y, sample_weight, X_offset, y_offset, X_offset)
+    return CentredData(X - X_offset, y, sample_weight, X_offset, y_offset, None)
 
 
 class LinearInterpolatorMixin(RegressorMixin):
@@ -116,28 +144,15 @@ class LinearInterpolatorMixin(RegressorMixin):
             X = sp.csr_array(X)
         y = y.astype(X.dtype, copy=False)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        kept_rows = None
         if sample_weight is not None:
             keep = sample_weight > 0
             if not np.all(keep):
                 X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
-
-        n_features = X.shape[1]
-        if not self.fit_intercept:
-            X_offset = np.zeros(n_features, dtype=X.dtype)
-            y_offset = X.dtype.type(0)
-            return CentredData(X, y, sample_weight, X_offset, y_offset, None)
-
-        X_offset = np.asarray(
-            X.T @ sample_weight / sample_weight.sum()
-            if sample_weight is not None
-            else X.mean(axis=0)
-        ).ravel()
-        X_offset = X_offset.astype(X.dtype, copy=False)
-        y_offset = np.average(y, weights=sample_weight).astype(X.dtype)
-        y = y - y_offset
-        if sp.issparse(X):
-            return CentredData(X, y, sample_weight, X_offset, y_offset, X_offset)
-        return CentredData(X - X_offset, y, sample_weight, X_offset, y_offset, None)
+                kept_rows = keep
+        data = centre_data(X, y, sample_weight, self.fit_intercept)
+        data.kept_rows = kept_rows
+        return data
 
     def _set_intercept(self, coef, data):
         """Store ``coef_`` and ``intercept_`` (in the input's dtype)."""

@@ -1,0 +1,417 @@
+"""Gradient descent on ``beta = w*w - u*u + v``: the paper's dynamics, as pure functions.
+
+Several paths at once. Cross-validation needs one path per fold, and every
+fold's training problem is the full data with the held-out rows given weight
+zero (and centred by the fold's own means). So :class:`PathDesign` holds ``X``
+once and ``K`` weight columns, and :func:`implicit_gradient_descent` advances
+the ``K`` paths together: each step reads ``X`` twice (``X @ B`` and
+``X.T @ R`` with ``K`` columns), whatever ``K``. At the sizes this library is
+for, a step costs the time to stream ``X`` from memory, so the five folds of
+``cv=5`` cost about as much as one path. The final fit is the case ``K = 1``.
+
+Path ``k`` minimises the weighted least squares of its centred data,
+
+    L_k(beta) = 1 / (2 m_k) * sum_i W_ik (y_i - c_k - (x_i - o_k)^T beta)^2,
+
+with weights ``W_ik`` (zero off its training rows), ``m_k = sum_i W_ik``,
+column offsets ``o_k`` and target offset ``c_k`` (its weighted means, or zero
+without intercept). Its gradient is
+``g_k = X_k^T (W_k * e_k) / m_k`` with ``e_k`` the residuals and ``X_k`` the
+centred design.
+
+With ``beta = w*w - u*u + v`` the chain rule gives the gradients
+``2 w * g``, ``-2 u * g`` and ``g`` for ``w``, ``u``, ``v``. One step of
+gradient descent with step sizes ``eta`` (Hadamard part) and ``eta_v`` (dense
+part) is therefore
+
+    w <- w * (1 - 2 eta g),   u <- u * (1 + 2 eta g),   v <- v - eta_v g,
+
+which keeps ``w, u > 0`` as long as ``2 eta |g| < 1``.
+
+Step sizes. The Hessian of ``L(w*w - u*u)`` in ``(w, u)`` is
+``J^T H J + 2 diag(g, -g)`` with ``H`` the Hessian of ``L`` in ``beta`` and
+``J = [2W, -2U]``, so its largest eigenvalue is at most
+``lambda_max(D H D) + 2 ||g||_inf`` with ``D = diag(2 sqrt(w^2 + u^2))``. We
+take ``eta = step_scale / that bound``, recomputed every step:
+``lambda_max(D H D)`` by a warm-started power iteration every few steps, and
+between two power iterations bounded by its last value times
+``max_i (w_i^2 + u_i^2) / (w_i^2 + u_i^2)_last`` (``D`` only rescales
+columns). The bound follows the parameters as they grow, so the iterates stay
+close to gradient flow (first-order accurate in the step): ``time = sum of
+eta`` is the gradient-flow time. The dense part is a linear model on a
+quadratic loss, whose curvature is constant: ``eta_v = dense_step /
+lambda_max(H)``.
+"""
+
+import bisect
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator, eigsh
+
+# How often (in iterations) the power iteration refreshes lambda_max(D H D).
+_POWER_REFRESH = 10
+# Validation runs stop once the training MSE is below this fraction of the
+# targets' variance: switching the dense part on later could change the
+# fitted values by at most that fraction of the variance, and the Hadamard
+# part's last stretch to interpolation is its slowest (ill-conditioned or
+# noiseless data, where the validation error keeps improving).
+_VALIDATION_FLOOR = 1e-3
+# Validation runs stop as overfitting once the validation MSE is this many
+# times its minimum, at more than _OVERFIT_TIME times that minimum's time.
+_OVERFIT_RATIO = 1.2
+_OVERFIT_TIME = 2.0
+
+
+class PathDesign:
+    """``K`` weighted, centred least-squares problems sharing one ``X``.
+
+    Parameters
+    ----------
+    X : ndarray or sparse array of shape (n_samples, n_features)
+        Design (dense or CSR), shared by all paths.
+    y : ndarray of shape (n_samples,)
+        Targets, shared by all paths.
+    train_weight : ndarray of shape (n_samples, K)
+        Non-negative weight of each row in each path's training loss.
+    X_offset : ndarray of shape (n_features, K) or None
+        Column offsets ``o_k`` subtracted implicitly (``None``: zero).
+    y_offset : ndarray of shape (K,) or None
+        Target offsets ``c_k`` (``None``: zero).
+    validation_weight : ndarray of shape (n_samples, K) or None
+        Weight of each row in each path's validation loss, if any.
+    """
+
+    def __init__(
+        self, X, y, train_weight, X_offset=None, y_offset=None, validation_weight=None
+    ):
+        self.X = X
+        self.dtype = X.dtype
+        self.n_features = X.shape[1]
+        self.n_paths = train_weight.shape[1]
+        self.train_weight = train_weight.astype(X.dtype, copy=False)
+        self.weight_sum = self.train_weight.sum(axis=0, dtype=np.float64)
+        self.X_offset = X_offset
+        y_offset = np.zeros(self.n_paths) if y_offset is None else y_offset
+        self.targets = (y[:, None] - y_offset[None, :]).astype(X.dtype)
+        self.validation_weight = validation_weight
+        if validation_weight is not None:
+            self.validation_sum = validation_weight.sum(axis=0, dtype=np.float64)
+
+    def predict(self, B):
+        """Centred predictions ``(X - 1 o_k^T) beta_k`` of shape (n, K)."""
+        out = np.asarray(self.X @ B)
+        if self.X_offset is not None:
+            out -= np.einsum("jk,jk->k", self.X_offset, B)
+        return out
+
+    def gradient_of(self, weighted_residuals):
+        """``X_k^T r_k / m_k`` for weighted residuals ``r_k`` (columns)."""
+        out = np.asarray(self.X.T @ weighted_residuals)
+        if self.X_offset is not None:
+            out -= self.X_offset * weighted_residuals.sum(axis=0)
+        out /= self.weight_sum
+        return out
+
+    def hessian_matvec(self, Q):
+        """``H_k q_k`` for each column: ``X_k^T W_k X_k q_k / m_k``."""
+        return self.gradient_of(self.train_weight * self.predict(Q))
+
+    def target_energy(self):
+        """Weighted mean square of each path's centred targets."""
+        return (self.train_weight * self.targets**2).sum(axis=0) / self.weight_sum
+
+    def largest_curvature(self):
+        """``lambda_max(H_k)`` of each path (Lanczos, 1% headroom)."""
+        d = self.n_features
+        out = np.empty(self.n_paths)
+        for k in range(self.n_paths):
+
+            def matvec(q, k=k):
+                Q = np.zeros((d, self.n_paths), dtype=self.dtype)
+                Q[:, k] = np.ravel(q)
+                return self.hessian_matvec(Q)[:, k]
+
+            if d <= 2:
+                H = np.column_stack([matvec(e) for e in np.eye(d)])
+                out[k] = np.linalg.eigvalsh(H)[-1]
+                continue
+            op = LinearOperator((d, d), matvec=matvec, dtype=self.dtype)
+            v0 = np.ones(d, dtype=self.dtype)
+            out[k] = eigsh(
+                op, k=1, which="LA", tol=1e-4, v0=v0, return_eigenvectors=False
+            )[0]
+        # Lanczos converges to the top eigenvalue from below.
+        return 1.01 * np.maximum(out, np.finfo(np.float64).tiny)
+
+
+@dataclass
+class PathResult:
+    """What :func:`implicit_gradient_descent` returns for one path.
+
+    ``loss_curve`` is the training MSE relative to the variance of the
+    centred targets at each iterate, ``time_curve`` the gradient-flow time of
+    the Hadamard part at each iterate, ``validation_curve`` the validation MSE
+    at each iterate (if validation weights were given). ``stop_reason`` is one
+    of ``"interpolated"``, ``"stationary"``, ``"overfitting"``,
+    ``"max_iter"``.
+    """
+
+    sparse_coef: np.ndarray
+    dense_coef: np.ndarray
+    n_iter: int
+    time: float
+    loss_curve: np.ndarray
+    time_curve: np.ndarray
+    stop_reason: str
+    validation_curve: np.ndarray | None = None
+
+    @property
+    def coef(self):
+        return self.sparse_coef + self.dense_coef
+
+
+class _Path:
+    """Book-keeping of one path: curves, best validation point, stopping."""
+
+    def __init__(self, has_validation):
+        self.losses, self.times = [], []
+        self.val_losses = [] if has_validation else None
+        self.best_val, self.best_val_time = np.inf, 0.0
+        self.stop_reason = None
+        self.n_iter = 0
+
+    def record(self, n_iter, time, loss, val_loss):
+        self.n_iter = n_iter
+        self.losses.append(loss)
+        self.times.append(time)
+        if self.val_losses is not None:
+            self.val_losses.append(val_loss)
+            if val_loss < self.best_val:
+                self.best_val, self.best_val_time = val_loss, time
+
+    def overfitting(self):
+        return (
+            self.val_losses[-1] >= _OVERFIT_RATIO * self.best_val
+            and self.times[-1] > _OVERFIT_TIME * self.best_val_time
+        )
+
+    def levelled_off(self):
+        """Have both losses stopped moving while the time doubled?
+
+        Only once the model has learned something (training loss below 99% of
+        the targets' variance): before, the Hadamard coordinates are still
+        growing from ``init_scale`` and the losses are flat but not converged.
+        """
+        if self.losses[-1] > 0.99:
+            return False
+        half = bisect.bisect_right(self.times, 0.5 * self.times[-1]) - 1
+        if half <= 0 or half == len(self.times) - 1:
+            return False
+        train_gain = self.losses[half] - self.losses[-1]
+        val_gain = (self.val_losses[half] - self.val_losses[-1]) / self.val_scale
+        return train_gain < 1e-4 and val_gain < 1e-4
+
+
+def implicit_gradient_descent(
+    design,
+    *,
+    init_scale,
+    dense_start,
+    step_scale=0.25,
+    dense_step=1.0,
+    max_iter=20_000,
+    tol=1e-6,
+    callback=None,
+):
+    """Run gradient descent on ``beta = w*w - u*u + v`` for every path.
+
+    Each path starts from ``w = u = init_scale``, ``v = 0``. The dense part
+    stays at zero until the gradient-flow time reaches ``dense_start`` (the
+    last Hadamard step is shortened to land on it), then all three parts are
+    trained jointly.
+
+    Parameters
+    ----------
+    design : PathDesign
+        The ``K`` training problems (and validation weights, if any).
+    init_scale : float
+        Initial value ``alpha`` of every ``w_i`` and ``u_i``.
+    dense_start : float
+        Gradient-flow time at which the dense part starts to learn
+        (``np.inf``: never).
+    step_scale : float, default=0.25
+        Hadamard step as a fraction of the inverse curvature bound.
+    dense_step : float, default=1.0
+        Dense step as a fraction of ``1 / lambda_max(H)``.
+    max_iter : int, default=20_000
+        Maximum number of iterations.
+    tol : float, default=1e-6
+        A path stops when its relative training MSE is at most ``tol``
+        (``"interpolated"``) or when ``||g||_inf <= tol * ||g_0||_inf``
+        (``"stationary"``: a least-squares solution that does not
+        interpolate).
+    callback : callable or None, default=None
+        With a single path only: called after every iteration as
+        ``callback(info)`` with a dict with keys ``iteration``, ``time``,
+        ``sparse_coef``, ``dense_coef`` and ``loss`` (arrays are the live
+        state: copy them to keep them).
+
+    Returns
+    -------
+    results : list of PathResult
+        One per path.
+
+    Notes
+    -----
+    With validation weights, a path also stops once its validation MSE has
+    clearly turned up (at least 1.2 times its minimum, at more than twice the
+    time of that minimum: ``"overfitting"``), once both losses have levelled
+    off (neither improved by more than 1e-4 relative to the targets' variance
+    while the time doubled: ``"stationary"``), or once its training MSE is
+    below 1e-3 of the targets' variance (``"interpolated"``). These runs
+    serve to choose ``dense_start``.
+    """
+    dtype = design.dtype
+    n_paths = design.n_paths
+    weights = design.train_weight
+    has_validation = design.validation_weight is not None
+    if callback is not None and n_paths != 1:
+        raise ValueError("callback needs a single path.")
+
+    energy = design.target_energy()
+    active = energy > 0  # a constant target is interpolated by beta = 0
+    energy = np.where(active, energy, 1.0)
+    paths = [_Path(has_validation) for _ in range(n_paths)]
+    for path, scale in zip(paths, energy):
+        path.val_scale = scale
+
+    w = np.full((design.n_features, n_paths), init_scale, dtype=dtype)
+    u = w.copy()
+    v = np.zeros_like(w)
+    sparse = np.zeros_like(w)
+    beta = np.zeros_like(w)
+    dense_on = dense_start <= 0.0
+    eta_v = None
+    if np.isfinite(dense_start) and dense_step > 0:
+        eta_v = (dense_step / design.largest_curvature()).astype(dtype)
+
+    time = np.zeros(n_paths)
+    initial_grad_norm = None
+    power_vec = None
+    scale_ref = curvature_ref = None
+
+    n_iter = 0
+    for n_iter in range(max_iter + 1):
+        errors = design.predict(beta) - design.targets
+        weighted = weights * errors
+        loss = np.einsum("ik,ik->k", weighted, errors) / design.weight_sum / energy
+        if not np.all(np.isfinite(loss)):
+            raise FloatingPointError(
+                "Gradient descent diverged (non-finite training loss) at "
+                f"iteration {n_iter}."
+            )
+        if has_validation:
+            val_loss = (
+                np.einsum("ik,ik->k", design.validation_weight * errors, errors)
+                / design.validation_sum
+            )
+        grad = design.gradient_of(weighted)
+        grad_norm = np.max(np.abs(grad), axis=0)
+        if initial_grad_norm is None:
+            initial_grad_norm = grad_norm
+            power_vec = np.abs(grad) + np.finfo(dtype).tiny
+            power_vec /= np.linalg.norm(power_vec, axis=0)
+
+        for k, path in enumerate(paths):
+            if path.stop_reason is not None:
+                continue
+            path.record(
+                n_iter, time[k], float(loss[k]), val_loss[k] if has_validation else 0
+            )
+            if not active[k] or loss[k] <= tol:
+                path.stop_reason = "interpolated"
+            elif grad_norm[k] <= tol * initial_grad_norm[k]:
+                path.stop_reason = "stationary"
+            elif has_validation:
+                if loss[k] <= _VALIDATION_FLOOR:
+                    path.stop_reason = "interpolated"
+                elif path.overfitting():
+                    path.stop_reason = "overfitting"
+                elif n_iter % _POWER_REFRESH == 0 and path.levelled_off():
+                    path.stop_reason = "stationary"
+        running = np.array([p.stop_reason is None for p in paths])
+        if not running.any() or n_iter == max_iter:
+            break
+
+        # Curvature bound of the Hadamard part (module docstring).
+        scale = w * w + u * u
+        if scale_ref is None or n_iter % _POWER_REFRESH == 0:
+            power_vec, curvature_ref = _power_step(design, scale, power_vec)
+            scale_ref = scale
+            curvature = curvature_ref
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                growth = np.nanmax(scale / scale_ref, axis=0)
+            curvature = curvature_ref * np.maximum(growth, 1.0)
+        eta = step_scale / (curvature + 2.0 * grad_norm)
+        eta = np.where(running, eta, 0.0)
+        if not dense_on and np.any(time + eta >= dense_start):
+            # All paths share dense_start; with a single path (the final
+            # fit) the step lands on it exactly.
+            eta = np.where(running, np.minimum(eta, dense_start - time), 0.0)
+            dense_on = True
+        eta_cast = eta.astype(dtype)
+
+        if dense_on and eta_v is not None:
+            v -= (eta_v * running) * grad
+        w *= 1.0 - 2.0 * eta_cast * grad
+        u *= 1.0 + 2.0 * eta_cast * grad
+        np.subtract(w * w, u * u, out=sparse)
+        np.add(sparse, v, out=beta)
+        time += eta
+        if callback is not None:
+            callback(
+                {
+                    "iteration": n_iter + 1,
+                    "time": float(time[0]),
+                    "sparse_coef": sparse[:, 0],
+                    "dense_coef": v[:, 0],
+                    "loss": float(loss[0]),
+                }
+            )
+
+    results = []
+    for k, path in enumerate(paths):
+        # A stopped path takes zero steps: its state is the one it stopped at.
+        results.append(
+            PathResult(
+                sparse_coef=sparse[:, k].copy(),
+                dense_coef=v[:, k].copy(),
+                n_iter=path.n_iter,
+                time=float(path.times[-1]),
+                loss_curve=np.asarray(path.losses),
+                time_curve=np.asarray(path.times),
+                stop_reason=path.stop_reason or "max_iter",
+                validation_curve=(
+                    np.asarray(path.val_losses) if has_validation else None
+                ),
+            )
+        )
+    return results
+
+
+def _power_step(design, scale, vecs):
+    """One warm-started power iteration for ``lambda_max(D_k H_k D_k)``.
+
+    ``D_k^2 = 4 scale_k``. Returns the new unit vectors and the Rayleigh
+    quotients (lower bounds that the warm start keeps close to the top
+    eigenvalues).
+    """
+    d = 2.0 * np.sqrt(scale)
+    image = d * design.hessian_matvec(d * vecs)
+    quotient = np.einsum("jk,jk->k", vecs, image)
+    norms = np.linalg.norm(image, axis=0)
+    norms[norms == 0] = 1.0
+    return image / norms, np.maximum(quotient, 0.0)

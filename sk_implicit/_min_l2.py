@@ -1,0 +1,378 @@
+"""The minimum-l2-norm interpolator ``pinv(X) y``.
+
+Solvers are small private functions of a :class:`~sk_implicit._base.CentredData`
+(arrays in, coefficients out), picked by the estimator's ``solver``:
+
+- :func:`_solve_gram`: Cholesky on the Gram matrix of the smaller side
+  (``X X^T`` when ``n < d``, the kernel form; ``X^T W X`` otherwise), in
+  float64, with an honest conditioning check (LAPACK ``pocon``);
+- :func:`_solve_svd`: ``scipy.linalg.lstsq`` (LAPACK ``gelsd``, an SVD), dense
+  ``X`` only;
+- :func:`_solve_lsmr`: ``scipy.sparse.linalg.lsmr`` from zero on the centred,
+  weighted operator, which never densifies a sparse ``X``.
+"""
+
+import warnings
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator, lsmr
+from sklearn.exceptions import ConvergenceWarning
+
+from ._base import BaseInterpolator, centred_matvec, centred_rmatvec
+
+_SOLVERS = ("auto", "gram", "svd", "lsmr")
+
+# The Gram route squares the condition number: its forward error is about
+# eps * cond(G). It is accepted when LAPACK's estimate of 1 / cond_1(G) is
+# above sqrt(eps_64) ~ 1.5e-8, which bounds that error by ~1e-8 relative
+# (half the float64 digits, well below float32's precision and the 1e-7 of
+# scikit-learn's sample-weight checks); otherwise the fallback is used.
+_GRAM_MIN_RCOND = np.sqrt(np.finfo(np.float64).eps)
+
+# With sparse X, "auto" forms the dense Gram matrix of the smaller side only
+# up to this size (memory ~ 8 * size^2 bytes); beyond it, it uses LSMR.
+_SPARSE_GRAM_MAX_SIZE = 4096
+
+# LSMR: stopping tolerances (relative residual of the compatible system or of
+# the normal equations) and iteration cap, in multiples of min(n, d).
+_LSMR_TOL = 1e-12
+_LSMR_MAX_ITER_FACTOR = 10
+
+
+class _IllConditioned(Exception):
+    """The Gram matrix is singular or too ill-conditioned for Cholesky."""
+
+
+def _sqrt_weights(data):
+    """Square roots of the sample weights (float64), or ``None``."""
+    if data.sample_weight is None:
+        return None
+    return np.sqrt(data.sample_weight.astype(np.float64))
+
+
+def _pinv_cutoff(data):
+    """Relative singular-value cutoff ``max(n, d) * eps`` (as numpy's pinv).
+
+    ``eps`` is that of the input's dtype: float32 data are only known to
+    float32 precision, even though the solvers compute in float64.
+    """
+    return max(data.X.shape) * np.finfo(data.X.dtype).eps
+
+
+def _cholesky_solve(G, rhs):
+    """Solve ``G a = rhs`` for symmetric positive definite, well-conditioned ``G``.
+
+    Raises :class:`_IllConditioned` when Cholesky fails or when LAPACK's
+    estimate of the reciprocal 1-norm condition number is below
+    ``_GRAM_MIN_RCOND``.
+    """
+    anorm = np.abs(G).sum(axis=0).max()
+    if not np.isfinite(anorm) or anorm == 0:
+        raise _IllConditioned
+    try:
+        c, lower = scipy.linalg.cho_factor(
+            G, lower=False, overwrite_a=True, check_finite=False
+        )
+    except np.linalg.LinAlgError as exc:
+        raise _IllConditioned from exc
+    rcond, info = scipy.linalg.lapack.dpocon(c, anorm, uplo="U")
+    if info != 0 or not rcond >= _GRAM_MIN_RCOND:
+        raise _IllConditioned
+    return scipy.linalg.cho_solve((c, lower), rhs, check_finite=False)
+
+
+def _as_float64(X):
+    return X.astype(np.float64, copy=False)
+
+
+def _solve_gram(data, fit_intercept):
+    """Minimum-norm (weighted) least squares through a Cholesky-solved Gram matrix.
+
+    Wide ``X`` (``n < d``): the interpolating kernel form ``coef = X_c^T a``
+    with ``X_c X_c^T a = y_c``; the weights do not matter (every interpolant
+    has zero weighted residual). With an intercept, ``X_c X_c^T`` is singular
+    along the weights ``w`` (``X_c^T w = 0``) and ``y_c`` is orthogonal to
+    ``w``, so ``X_c X_c^T + t w w^T`` (``t`` of the scale of the spectrum) is
+    solved instead: its solution is the one of the singular system orthogonal
+    to ``w``, and ``X_c^T`` maps both to the same coefficients.
+
+    Tall ``X`` (``n >= d``): the weighted normal equations
+    ``X_c^T W X_c coef = X_c^T W y_c``.
+
+    Raises :class:`_IllConditioned` (for the caller to fall back) when the
+    Gram matrix is singular or too ill-conditioned.
+    """
+    X = data.X
+    n, d = X.shape
+    offset = data.implicit_offset
+    y = data.y.astype(np.float64)
+    if n < d:
+        Xf = _as_float64(X)
+        G = Xf @ Xf.T
+        if sp.issparse(G):
+            G = G.toarray()
+        if offset is not None:
+            # (X - 1 m^T)(X - 1 m^T)^T = X X^T - Xm 1^T - 1 Xm^T + (m.m) 1 1^T
+            m = offset.astype(np.float64)
+            Xm = np.asarray(Xf @ m).ravel()
+            G -= Xm[:, None]
+            G -= Xm[None, :]
+            G += m @ m
+        if fit_intercept:
+            w = (
+                np.ones(n)
+                if data.sample_weight is None
+                else data.sample_weight.astype(np.float64)
+            )
+            scale = np.trace(G) / n
+            G += (scale if scale > 0 else 1.0) / (w @ w) * np.outer(w, w)
+        a = _cholesky_solve(G, y)
+        return centred_rmatvec(data, a)
+
+    sqrt_w = _sqrt_weights(data)
+    Xf = _as_float64(X)
+    Xw = Xf
+    if sqrt_w is not None:
+        Xw = sp.diags_array(sqrt_w) @ Xf if sp.issparse(Xf) else Xf * sqrt_w[:, None]
+    H = Xw.T @ Xw
+    if sp.issparse(H):
+        H = H.toarray()
+    if offset is not None:
+        # X_c^T W X_c = X^T W X - (sum w) m m^T when m is the weighted mean.
+        m = offset.astype(np.float64)
+        sum_w = n if data.sample_weight is None else sqrt_w @ sqrt_w
+        H -= sum_w * np.outer(m, m)
+    wy = y if sqrt_w is None else sqrt_w**2 * y
+    rhs = centred_rmatvec(data, wy)
+    return _cholesky_solve(H, rhs)
+
+
+def _solve_svd(data):
+    """``pinv(W^1/2 X_c) W^1/2 y_c`` by ``scipy.linalg.lstsq`` (gelsd), dense X.
+
+    Returns ``(coef, rank)``.
+    """
+    A = data.X.astype(np.float64)  # a copy: scaled and overwritten below
+    b = data.y.astype(np.float64)
+    sqrt_w = _sqrt_weights(data)
+    if sqrt_w is not None:
+        A *= sqrt_w[:, None]
+        b *= sqrt_w
+    coef, _, rank, _ = scipy.linalg.lstsq(
+        A,
+        b,
+        cond=_pinv_cutoff(data),
+        lapack_driver="gelsd",
+        overwrite_a=True,
+        overwrite_b=True,
+        check_finite=False,
+    )
+    return coef, int(rank)
+
+
+def _solve_lsmr(data):
+    """Minimum-norm weighted least squares by LSMR started from zero.
+
+    LSMR's iterates stay in the row space of the operator, so from zero it
+    converges to ``pinv(W^1/2 X_c) W^1/2 y_c``. ``X`` is centred implicitly.
+    Returns ``(coef, n_iter)``.
+    """
+    n, d = data.X.shape
+    sqrt_w = _sqrt_weights(data)
+    if sqrt_w is None:
+        sqrt_w = np.ones(n)
+
+    def matvec(v):
+        return sqrt_w * np.asarray(centred_matvec(data, v)).ravel()
+
+    def rmatvec(r):
+        return np.asarray(centred_rmatvec(data, sqrt_w * r.ravel())).ravel()
+
+    A = LinearOperator((n, d), matvec=matvec, rmatvec=rmatvec, dtype=np.float64)
+    b = sqrt_w * data.y.astype(np.float64)
+    max_iter = _LSMR_MAX_ITER_FACTOR * min(n, d) + 10
+    coef, istop, n_iter, *_ = lsmr(
+        A, b, atol=_LSMR_TOL, btol=_LSMR_TOL, conlim=1e12, maxiter=max_iter
+    )
+    if istop == 7:
+        warnings.warn(
+            f"LSMR did not converge in {max_iter} iterations; the coefficients "
+            "are an approximation of the minimum-norm solution.",
+            ConvergenceWarning,
+        )
+    return coef, int(n_iter)
+
+
+class MinL2Interpolator(BaseInterpolator):
+    r"""Minimum-l2-norm interpolator (least squares with the pseudo-inverse).
+
+    Fits the coefficients of minimum Euclidean norm among those that fit the
+    training data exactly:
+
+    .. math::
+
+        \hat\beta = \arg\min_\beta \|\beta\|_2
+        \quad \text{s.t.} \quad X_c \beta = y_c,
+        \qquad \text{i.e.} \qquad \hat\beta = X_c^+ y_c,
+
+    where ``X_c, y_c`` are the data centred by their (weighted) means when
+    ``fit_intercept=True`` (the raw data otherwise). This is the limit of
+    gradient descent on the squared loss started from zero, and of ridge
+    regression as the penalty goes to zero. When no interpolant exists (for
+    example ``n_samples > n_features``), it is the minimum-norm solution of
+    the weighted least-squares problem,
+    ``pinv(W^{1/2} X_c) W^{1/2} y_c`` with ``W = diag(sample_weight)``.
+
+    Parameters
+    ----------
+    fit_intercept : bool, default=True
+        Whether to fit an unpenalised intercept (by centring, see Notes).
+    solver : {"auto", "gram", "svd", "lsmr"}, default="auto"
+        Method used to compute the pseudo-inverse solution:
+
+        - "gram": Cholesky factorisation, in float64, of the Gram matrix of
+          the smaller side: ``X_c X_c^T`` (``n_samples x n_samples``, the
+          kernel form ``coef = X_c^T (X_c X_c^T)^{-1} y_c``) when
+          ``n_samples < n_features``, ``X_c^T W X_c`` otherwise. It is
+          accepted only if LAPACK's estimate of its reciprocal condition
+          number is at least ``sqrt(eps)`` (so that squaring the condition
+          number loses at most half the float64 digits); otherwise, the
+          solver falls back to "svd" (dense ``X``) or "lsmr" (sparse ``X``).
+          Sparse ``X`` is multiplied sparsely and centred by rank-one
+          corrections.
+        - "svd": ``scipy.linalg.lstsq`` with LAPACK's ``gelsd`` (an SVD),
+          singular values below ``max(n, d) * eps * s_max`` treated as zero,
+          as :func:`numpy.linalg.pinv` does. Exact for rank-deficient data.
+          Not available for sparse ``X``.
+        - "lsmr": :func:`scipy.sparse.linalg.lsmr` started from zero on the
+          implicitly centred, weighted operator (tolerance 1e-12), which
+          converges to the minimum-norm solution without densifying ``X``.
+        - "auto": "gram" (with its fallback) for dense ``X`` with
+          ``n_samples < n_features``, "svd" for other dense ``X``; for sparse
+          ``X``, "gram" when the smaller side is at most 4096, else "lsmr".
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+        Coefficients ``beta``, in the dtype of ``X`` (float32 or float64).
+    intercept_ : float
+        Intercept, ``y_offset - X_offset @ coef_`` (0 if
+        ``fit_intercept=False``).
+    solver_ : str
+        The solver that computed ``coef_`` ("gram", "svd" or "lsmr"), after
+        any fallback.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit. Defined only when ``X`` has
+        feature names that are all strings.
+
+    See Also
+    --------
+    MinL1Interpolator : The minimum-l1-norm interpolator (basis pursuit).
+    ImplicitRegInterpolator : Interpolator that overfits benignly on sparse
+        signals.
+    sklearn.linear_model.Ridge : Tends to this model as ``alpha -> 0``.
+
+    Notes
+    -----
+    Intercept policy: with ``fit_intercept=True`` the intercept is not
+    penalised. ``X`` and ``y`` are centred by their weighted means, the
+    coefficients are fitted on the centred data and
+    ``intercept_ = y_offset - X_offset @ coef_``. Whenever an interpolant
+    exists, ``coef_`` is then the solution of
+    ``min ||b||_2 s.t. X b + b0 = y`` (with a free ``b0``), whatever the
+    weights. Sparse ``X`` is never densified.
+
+    Sample weights only matter when the model cannot interpolate: integer
+    weights are then equivalent to repeated rows, and zero weights to removed
+    rows. ``float32`` input is solved in float64 and returned in float32.
+
+    When ``n_samples << n_features`` the interpolator spreads the noise over
+    many directions harmlessly but barely learns a sparse signal: its excess
+    risk is about ``||beta*||^2 (1 - n/d) + sigma^2 n / (d - n)`` on
+    isotropic data [1]_, [2]_.
+
+    References
+    ----------
+    .. [1] P. L. Bartlett, P. M. Long, G. Lugosi and A. Tsigler, "Benign
+       overfitting in linear regression", PNAS 117(48), 2020.
+       https://arxiv.org/abs/1906.11300
+    .. [2] J. Zhou and R. Ge, "Implicit Regularization Leads to Benign
+       Overfitting for Sparse Linear Regression", ICML 2023.
+       https://arxiv.org/abs/2302.00257
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_implicit import MinL2Interpolator
+    >>> from sk_implicit.datasets import make_sparse_regression
+    >>> X, y, _ = make_sparse_regression(20, 100, 3, noise=0.1, random_state=0)
+    >>> model = MinL2Interpolator().fit(X, y)
+    >>> bool(np.allclose(model.predict(X), y))
+    True
+    >>> model.solver_
+    'gram'
+    """
+
+    def __init__(self, *, fit_intercept=True, solver="auto"):
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+
+    def _check_params(self, X_is_sparse):
+        if not isinstance(self.fit_intercept, (bool, np.bool_)):
+            raise ValueError(
+                f"fit_intercept must be a bool, got {self.fit_intercept!r}."
+            )
+        if not isinstance(self.solver, str) or self.solver not in _SOLVERS:
+            raise ValueError(f"solver must be one of {_SOLVERS}, got {self.solver!r}.")
+        if self.solver == "svd" and X_is_sparse:
+            raise ValueError(
+                'solver="svd" does not support sparse X; use "gram", "lsmr" or "auto".'
+            )
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the minimum-l2-norm interpolator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples; rows with zero weight are
+            ignored. They matter only when the model cannot interpolate.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        data = self._validate_and_centre(X, y, sample_weight)
+        is_sparse = sp.issparse(data.X)
+        self._check_params(is_sparse)
+        n, d = data.X.shape
+
+        solver = self.solver
+        if solver == "auto":
+            if is_sparse:
+                use_gram = min(n, d) <= _SPARSE_GRAM_MAX_SIZE
+                solver = "gram" if use_gram else "lsmr"
+            else:
+                solver = "gram" if n < d else "svd"
+        if solver == "gram":
+            try:
+                coef = _solve_gram(data, self.fit_intercept)
+            except _IllConditioned:
+                solver = "lsmr" if is_sparse else "svd"
+        if solver == "svd":
+            coef, _ = _solve_svd(data)
+        elif solver == "lsmr":
+            coef, _ = _solve_lsmr(data)
+
+        self.solver_ = solver
+        self._set_intercept(coef, data)
+        return self

@@ -1,0 +1,188 @@
+"""Exact answers of MinL2Interpolator: it is ``pinv`` of the centred data."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+
+from sk_implicit._min_l2 import MinL2Interpolator
+
+SOLVERS = ["auto", "gram", "svd", "lsmr"]
+
+
+def _svd_data(n, d, rank=None, seed=0):
+    """``X = U diag(s) V^T`` with known singular values (some zero if rank)."""
+    rng = np.random.RandomState(seed)
+    k = min(n, d)
+    U, _ = np.linalg.qr(rng.randn(n, k))
+    V, _ = np.linalg.qr(rng.randn(d, k))
+    s = np.linspace(1.0, 10.0, k)
+    if rank is not None:
+        s[rank:] = 0.0
+    X = (U * s) @ V.T
+    y = rng.randn(n)
+    return X, y
+
+
+def _reference(X, y, fit_intercept, sample_weight=None):
+    """Explicit ``pinv(W^1/2 X_c) W^1/2 y_c`` and its intercept."""
+    w = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+    if fit_intercept:
+        x_mean, y_mean = w @ X / w.sum(), w @ y / w.sum()
+    else:
+        x_mean, y_mean = np.zeros(X.shape[1]), 0.0
+    sw = np.sqrt(w)
+    coef = np.linalg.pinv(sw[:, None] * (X - x_mean)) @ (sw * (y - y_mean))
+    return coef, y_mean - x_mean @ coef
+
+
+def _fit_params(solver, sparse):
+    if solver == "svd" and sparse:
+        pytest.skip("svd does not take sparse X")
+    return dict(solver=solver)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize(
+    "n, d, rank", [(20, 60, None), (60, 20, None), (20, 60, 12), (60, 20, 12)]
+)
+def test_equals_pinv(n, d, rank, fit_intercept, solver, sparse):
+    X, y = _svd_data(n, d, rank)
+    model = MinL2Interpolator(
+        fit_intercept=fit_intercept, **_fit_params(solver, sparse)
+    )
+    model.fit(sp.csr_array(X) if sparse else X, y)
+    coef, intercept = _reference(X, y, fit_intercept)
+    # The conditioning of the problems is <= 10 (or rank-deficient with a
+    # clear gap): all routes agree with pinv to ~1e-12; LSMR stops at 1e-12.
+    assert_allclose(model.coef_, coef, rtol=1e-9, atol=1e-10)
+    assert_allclose(model.intercept_, intercept, rtol=1e-9, atol=1e-10)
+    if rank is None and n < d:  # full row rank: it interpolates
+        assert_allclose(model.predict(X), y, atol=1e-10)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("rank", [None, 10])
+def test_weighted_least_squares_tall(rank, fit_intercept, solver, sparse):
+    X, y = _svd_data(50, 20, rank, seed=1)
+    w = np.random.RandomState(2).uniform(0.1, 3.0, size=50)
+    model = MinL2Interpolator(
+        fit_intercept=fit_intercept, **_fit_params(solver, sparse)
+    )
+    model.fit(sp.csr_array(X) if sparse else X, y, sample_weight=w)
+    coef, intercept = _reference(X, y, fit_intercept, w)
+    assert_allclose(model.coef_, coef, rtol=1e-9, atol=1e-10)
+    assert_allclose(model.intercept_, intercept, rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_integer_weights_are_repeated_rows(fit_intercept):
+    X, y = _svd_data(40, 15, seed=3)
+    w = np.random.RandomState(4).randint(0, 4, size=40)
+    weighted = MinL2Interpolator(fit_intercept=fit_intercept).fit(X, y, w)
+    repeated = MinL2Interpolator(fit_intercept=fit_intercept).fit(
+        np.repeat(X, w, axis=0), np.repeat(y, w)
+    )
+    assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-10)
+    assert_allclose(weighted.intercept_, repeated.intercept_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_weights_do_not_matter_when_interpolating(sparse):
+    X, y = _svd_data(15, 40, seed=5)
+    w = np.random.RandomState(6).uniform(0.5, 2.0, size=15)
+    Xin = sp.csr_array(X) if sparse else X
+    unweighted = MinL2Interpolator().fit(Xin, y)
+    weighted = MinL2Interpolator().fit(Xin, y, sample_weight=w)
+    assert_allclose(weighted.coef_, unweighted.coef_, rtol=1e-10)
+    assert_allclose(weighted.intercept_, unweighted.intercept_, rtol=1e-10)
+    # Minimum norm with a free intercept: coef is orthogonal to the
+    # null space of [X, 1], i.e. coef = X^T a with sum(a) = 0.
+    a, *_ = np.linalg.lstsq(X.T, weighted.coef_, rcond=None)
+    assert_allclose(X.T @ a, weighted.coef_, atol=1e-10)
+    assert abs(a.sum()) < 1e-10
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_gram_falls_back_when_singular(sparse):
+    X, y = _svd_data(20, 60, rank=12, seed=7)
+    model = MinL2Interpolator(solver="gram").fit(sp.csr_array(X) if sparse else X, y)
+    assert model.solver_ == ("lsmr" if sparse else "svd")
+    well_posed = MinL2Interpolator(solver="gram").fit(_svd_data(20, 60)[0], y)
+    assert well_posed.solver_ == "gram"
+
+
+@pytest.mark.parametrize("n, d", [(20, 60), (60, 20)])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_sparse_equals_dense(n, d, fit_intercept):
+    X, y = _svd_data(n, d, seed=8)
+    X[np.abs(X) < 0.05] = 0.0  # some structural zeros
+    dense = MinL2Interpolator(fit_intercept=fit_intercept).fit(X, y)
+    for fmt in (sp.csr_array, sp.csc_matrix, sp.coo_array):
+        sparse = MinL2Interpolator(fit_intercept=fit_intercept).fit(fmt(X), y)
+        assert_allclose(sparse.coef_, dense.coef_, rtol=1e-9, atol=1e-12)
+        assert_allclose(sparse.intercept_, dense.intercept_, rtol=1e-9, atol=1e-12)
+        assert_allclose(sparse.predict(fmt(X)), dense.predict(X), rtol=1e-9)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("n, d", [(20, 60), (60, 20)])
+def test_float32_in_float32_out(n, d, sparse):
+    X, y = _svd_data(n, d, seed=9)
+    X32, y32 = X.astype(np.float32), y.astype(np.float32)
+    model = MinL2Interpolator().fit(sp.csr_array(X32) if sparse else X32, y32)
+    assert model.coef_.dtype == np.float32
+    assert np.asarray(model.intercept_).dtype == np.float32
+    assert model.predict(X32).dtype == np.float32
+    coef, _ = _reference(X32.astype(np.float64), y32.astype(np.float64), True)
+    # Solved in float64 from the float32 data: only the final cast rounds.
+    assert_allclose(model.coef_, coef, rtol=1e-6, atol=1e-7)
+
+
+def test_interpolates_paper_setting():
+    from sk_implicit.datasets import make_sparse_regression
+
+    X, y, _ = make_sparse_regression(50, 1000, 5, noise=0.5, random_state=0)
+    model = MinL2Interpolator().fit(X, y)
+    assert model.solver_ == "gram"
+    assert_allclose(model.predict(X), y, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"solver": "cholesky"}, "solver must be one of"),
+        ({"fit_intercept": "yes"}, "fit_intercept must be a bool"),
+    ],
+)
+def test_bad_parameters(params, match):
+    X, y = _svd_data(10, 20)
+    with pytest.raises(ValueError, match=match):
+        MinL2Interpolator(**params).fit(X, y)
+
+
+def test_svd_rejects_sparse():
+    X, y = _svd_data(10, 20)
+    with pytest.raises(ValueError, match="does not support sparse"):
+        MinL2Interpolator(solver="svd").fit(sp.csr_array(X), y)
+
+
+@pytest.mark.parametrize(
+    "X, y, match",
+    [
+        ([[np.nan, 1.0], [1.0, 2.0]], [1.0, 2.0], "NaN"),
+        ([[np.inf, 1.0], [1.0, 2.0]], [1.0, 2.0], "infinity"),
+        ([[1.0, 1.0], [1.0, 2.0]], [1.0, np.nan], "NaN"),
+        ([[1.0, 1.0], [1.0, 2.0]], [1.0, 2.0, 3.0], "inconsistent numbers"),
+        ([1.0, 2.0], [1.0, 2.0], "Expected 2D array"),
+        ([["a", "b"], ["c", "d"]], [1.0, 2.0], "could not convert|dtype"),
+        (np.empty((0, 3)), [], "0 sample"),
+    ],
+)
+def test_bad_input(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        MinL2Interpolator().fit(X, y)
