@@ -29,7 +29,7 @@ from sk_implicit.datasets import make_sparse_regression
 
 SMALL = os.environ.get("SK_IMPLICIT_EXAMPLE_SIZE") == "small"
 n_samples, n_features = (40, 120) if SMALL else (100, 1000)
-init_scales = np.logspace(-6, 0, 3 if SMALL else 7)
+init_scales = np.logspace(-10, 0, 3 if SMALL else 6)
 
 X, y, true_coef = make_sparse_regression(
     n_samples, n_features, n_informative=5, noise=0.5, random_state=0
@@ -64,6 +64,7 @@ ax.plot(init_scales, -results["mean_train_score"], marker="s", label="training M
 ax.axhline(0.5**2, color="k", ls=":", lw=1, label="noise variance")
 ax.set(xscale="log", xlabel="init_scale", ylabel="mean squared error")
 ax.set_yscale("symlog", linthresh=1e-2)
+ax.set_ylim(bottom=0)  # MSEs: no negative half
 ax.grid(alpha=0.3)
 ax.legend(fontsize="small")
 fig.savefig("grid_search_init_scale.png", dpi=120)

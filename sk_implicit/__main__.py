@@ -120,10 +120,10 @@ def build_parser():
         "--init-scales",
         type=_positive_float,
         nargs="+",
-        default=[1e-4, 1e-3, 1e-2, 1e-1],
+        default=[1e-10, 1e-6, 1e-3, 1e-1],
         metavar="A",
-        help="grid of ImplicitRegInterpolator's init_scale (default: 1e-4 1e-3 "
-        "1e-2 1e-1)",
+        help="grid of ImplicitRegInterpolator's init_scale (default: 1e-10 1e-6 "
+        "1e-3 1e-1)",
     )
     output = parser.add_argument_group("output")
     output.add_argument(

@@ -56,7 +56,7 @@ LASSO = "LassoCV"
 HYBRID = "LassoCV + min-l2 residual"
 ESTIMATOR_NAMES = (IMPLICIT, MIN_L1, MIN_L2, LASSO, HYBRID)
 
-DEFAULT_INIT_SCALES = (1e-4, 1e-3, 1e-2, 1e-1)
+DEFAULT_INIT_SCALES = (1e-10, 1e-6, 1e-3, 1e-1)
 
 
 class DataError(ValueError):
@@ -188,7 +188,7 @@ def make_cv_estimators(init_scales=DEFAULT_INIT_SCALES, inner_cv=3):
 
     Parameters
     ----------
-    init_scales : sequence of float, default=(1e-4, 1e-3, 1e-2, 1e-1)
+    init_scales : sequence of float, default=(1e-10, 1e-6, 1e-3, 1e-1)
         Grid of ``init_scale`` values.
     inner_cv : int, default=3
         Folds of the inner grid search (each candidate also runs its own
@@ -483,7 +483,7 @@ def run_cross_validation(
         Fits run in parallel by joblib when not 1 (-1: all cores).
     progress : bool, default=True
         Show a progress bar on stderr.
-    init_scales : sequence of float, default=(1e-4, 1e-3, 1e-2, 1e-1)
+    init_scales : sequence of float, default=(1e-10, 1e-6, 1e-3, 1e-1)
         Grid of :func:`make_cv_estimators` (unused when ``estimators`` is
         given).
     inner_cv : int, default=3

@@ -3,11 +3,11 @@
 Several paths at once. Cross-validation needs one path per fold, and every
 fold's training problem is the full data with the held-out rows given weight
 zero (and centred by the fold's own means). So :class:`PathDesign` holds ``X``
-once and ``K`` weight columns, and :func:`implicit_gradient_descent` advances
-the ``K`` paths together: each step reads ``X`` twice (``X @ B`` and
-``X.T @ R`` with ``K`` columns), whatever ``K``. At the sizes this library is
-for, a step costs the time to stream ``X`` from memory, so the five folds of
-``cv=5`` cost about as much as one path. The final fit is the case ``K = 1``.
+once and ``K`` rows of weights, and :func:`implicit_gradient_descent` advances
+the ``K`` paths together: each step reads ``X`` twice (``X @ B.T`` and
+``R @ X`` with ``K`` rows in ``B`` and ``R``), whatever ``K``, instead of
+``2 K`` times. All per-path arrays are ``(K, n)`` or ``(K, d)``, row-major, the
+layouts for which these products are fastest. The final fit is ``K = 1``.
 
 Path ``k`` minimises the weighted least squares of its centred data,
 
@@ -73,13 +73,13 @@ class PathDesign:
         Design (dense or CSR), shared by all paths.
     y : ndarray of shape (n_samples,)
         Targets, shared by all paths.
-    train_weight : ndarray of shape (n_samples, K)
+    train_weight : ndarray of shape (K, n_samples)
         Non-negative weight of each row in each path's training loss.
-    X_offset : ndarray of shape (n_features, K) or None
+    X_offset : ndarray of shape (K, n_features) or None
         Column offsets ``o_k`` subtracted implicitly (``None``: zero).
     y_offset : ndarray of shape (K,) or None
         Target offsets ``c_k`` (``None``: zero).
-    validation_weight : ndarray of shape (n_samples, K) or None
+    validation_weight : ndarray of shape (K, n_samples) or None
         Weight of each row in each path's validation loss, if any.
     """
 
@@ -89,38 +89,42 @@ class PathDesign:
         self.X = X
         self.dtype = X.dtype
         self.n_features = X.shape[1]
-        self.n_paths = train_weight.shape[1]
-        self.train_weight = train_weight.astype(X.dtype, copy=False)
-        self.weight_sum = self.train_weight.sum(axis=0, dtype=np.float64)
+        self.n_paths = train_weight.shape[0]
+        self.train_weight = np.ascontiguousarray(train_weight, dtype=X.dtype)
+        self.weight_sum = self.train_weight.sum(axis=1, dtype=np.float64)[:, None]
         self.X_offset = X_offset
         y_offset = np.zeros(self.n_paths) if y_offset is None else y_offset
-        self.targets = (y[:, None] - y_offset[None, :]).astype(X.dtype)
+        self.targets = (y[None, :] - y_offset[:, None]).astype(X.dtype)
         self.validation_weight = validation_weight
         if validation_weight is not None:
-            self.validation_sum = validation_weight.sum(axis=0, dtype=np.float64)
+            self.validation_sum = validation_weight.sum(axis=1, dtype=np.float64)
 
     def predict(self, B):
-        """Centred predictions ``(X - 1 o_k^T) beta_k`` of shape (n, K)."""
-        out = np.asarray(self.X @ B)
+        """Centred predictions ``(X - 1 o_k^T) beta_k``, shape (K, n)."""
+        out = np.ascontiguousarray(np.asarray(self.X @ B.T).T)
         if self.X_offset is not None:
-            out -= np.einsum("jk,jk->k", self.X_offset, B)
+            out -= np.einsum("kj,kj->k", self.X_offset, B)[:, None]
         return out
 
     def gradient_of(self, weighted_residuals):
-        """``X_k^T r_k / m_k`` for weighted residuals ``r_k`` (columns)."""
-        out = np.asarray(self.X.T @ weighted_residuals)
+        """``X_k^T r_k / m_k`` for weighted residuals ``r_k`` (rows)."""
+        if sp.issparse(self.X):
+            out = np.asarray(self.X.T @ weighted_residuals.T).T
+        else:
+            out = weighted_residuals @ self.X
         if self.X_offset is not None:
-            out -= self.X_offset * weighted_residuals.sum(axis=0)
+            out -= self.X_offset * weighted_residuals.sum(axis=1)[:, None]
         out /= self.weight_sum
         return out
 
     def hessian_matvec(self, Q):
-        """``H_k q_k`` for each column: ``X_k^T W_k X_k q_k / m_k``."""
+        """``H_k q_k`` for each row: ``X_k^T W_k X_k q_k / m_k``."""
         return self.gradient_of(self.train_weight * self.predict(Q))
 
     def target_energy(self):
         """Weighted mean square of each path's centred targets."""
-        return (self.train_weight * self.targets**2).sum(axis=0) / self.weight_sum
+        energy = (self.train_weight * self.targets**2).sum(axis=1)
+        return energy / self.weight_sum[:, 0]
 
     def largest_curvature(self):
         """``lambda_max(H_k)`` of each path (Lanczos, 1% headroom)."""
@@ -129,9 +133,9 @@ class PathDesign:
         for k in range(self.n_paths):
 
             def matvec(q, k=k):
-                Q = np.zeros((d, self.n_paths), dtype=self.dtype)
-                Q[:, k] = np.ravel(q)
-                return self.hessian_matvec(Q)[:, k]
+                Q = np.zeros((self.n_paths, d), dtype=self.dtype)
+                Q[k] = np.ravel(q)
+                return self.hessian_matvec(Q)[k]
 
             if d <= 2:
                 H = np.column_stack([matvec(e) for e in np.eye(d)])
@@ -287,7 +291,7 @@ def implicit_gradient_descent(
     for path, scale in zip(paths, energy):
         path.val_scale = scale
 
-    w = np.full((design.n_features, n_paths), init_scale, dtype=dtype)
+    w = np.full((n_paths, design.n_features), init_scale, dtype=dtype)
     u = w.copy()
     v = np.zeros_like(w)
     sparse = np.zeros_like(w)
@@ -306,7 +310,8 @@ def implicit_gradient_descent(
     for n_iter in range(max_iter + 1):
         errors = design.predict(beta) - design.targets
         weighted = weights * errors
-        loss = np.einsum("ik,ik->k", weighted, errors) / design.weight_sum / energy
+        loss = np.einsum("ki,ki->k", weighted, errors) / design.weight_sum[:, 0]
+        loss /= energy
         if not np.all(np.isfinite(loss)):
             raise FloatingPointError(
                 "Gradient descent diverged (non-finite training loss) at "
@@ -314,15 +319,15 @@ def implicit_gradient_descent(
             )
         if has_validation:
             val_loss = (
-                np.einsum("ik,ik->k", design.validation_weight * errors, errors)
+                np.einsum("ki,ki->k", design.validation_weight * errors, errors)
                 / design.validation_sum
             )
         grad = design.gradient_of(weighted)
-        grad_norm = np.max(np.abs(grad), axis=0)
+        grad_norm = np.max(np.abs(grad), axis=1)
         if initial_grad_norm is None:
             initial_grad_norm = grad_norm
             power_vec = np.abs(grad) + np.finfo(dtype).tiny
-            power_vec /= np.linalg.norm(power_vec, axis=0)
+            power_vec /= np.linalg.norm(power_vec, axis=1)[:, None]
 
         for k, path in enumerate(paths):
             if path.stop_reason is not None:
@@ -353,7 +358,7 @@ def implicit_gradient_descent(
             curvature = curvature_ref
         else:
             with np.errstate(invalid="ignore", divide="ignore"):
-                growth = np.nanmax(scale / scale_ref, axis=0)
+                growth = np.nanmax(scale / scale_ref, axis=1)
             curvature = curvature_ref * np.maximum(growth, 1.0)
         eta = step_scale / (curvature + 2.0 * grad_norm)
         eta = np.where(running, eta, 0.0)
@@ -362,10 +367,10 @@ def implicit_gradient_descent(
             # fit) the step lands on it exactly.
             eta = np.where(running, np.minimum(eta, dense_start - time), 0.0)
             dense_on = True
-        eta_cast = eta.astype(dtype)
+        eta_cast = eta.astype(dtype)[:, None]
 
         if dense_on and eta_v is not None:
-            v -= (eta_v * running) * grad
+            v -= (eta_v * running)[:, None] * grad
         w *= 1.0 - 2.0 * eta_cast * grad
         u *= 1.0 + 2.0 * eta_cast * grad
         np.subtract(w * w, u * u, out=sparse)
@@ -376,8 +381,8 @@ def implicit_gradient_descent(
                 {
                     "iteration": n_iter + 1,
                     "time": float(time[0]),
-                    "sparse_coef": sparse[:, 0],
-                    "dense_coef": v[:, 0],
+                    "sparse_coef": sparse[0],
+                    "dense_coef": v[0],
                     "loss": float(loss[0]),
                 }
             )
@@ -387,8 +392,8 @@ def implicit_gradient_descent(
         # A stopped path takes zero steps: its state is the one it stopped at.
         results.append(
             PathResult(
-                sparse_coef=sparse[:, k].copy(),
-                dense_coef=v[:, k].copy(),
+                sparse_coef=sparse[k].copy(),
+                dense_coef=v[k].copy(),
                 n_iter=path.n_iter,
                 time=float(path.times[-1]),
                 loss_curve=np.asarray(path.losses),
@@ -411,7 +416,7 @@ def _power_step(design, scale, vecs):
     """
     d = 2.0 * np.sqrt(scale)
     image = d * design.hessian_matvec(d * vecs)
-    quotient = np.einsum("jk,jk->k", vecs, image)
-    norms = np.linalg.norm(image, axis=0)
+    quotient = np.einsum("kj,kj->k", vecs, image)
+    norms = np.linalg.norm(image, axis=1)
     norms[norms == 0] = 1.0
-    return image / norms, np.maximum(quotient, 0.0)
+    return image / norms[:, None], np.maximum(quotient, 0.0)

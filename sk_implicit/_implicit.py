@@ -269,8 +269,8 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         design = PathDesign(
             data.X,
             y_scaled,
-            weight[:, None],
-            X_offset=None if offset is None else offset[:, None],
+            weight[None, :],
+            X_offset=None if offset is None else offset[None, :],
         )
         callback = None
         if self.callback is not None:
@@ -355,14 +355,14 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
             train_weight[-1][train] = weight[train]
             test_weight.append(np.zeros(n_samples, dtype=weight.dtype))
             test_weight[-1][test] = weight[test]
-        train_weight = np.column_stack(train_weight)
-        test_weight = np.column_stack(test_weight)
+        train_weight = np.vstack(train_weight)
+        test_weight = np.vstack(test_weight)
 
         X_offset = y_offset = None
         if self.fit_intercept:
-            fold_sum = train_weight.sum(axis=0)
-            X_offset = np.asarray(data.X.T @ train_weight) / fold_sum
-            y_offset = y_scaled @ train_weight / fold_sum
+            fold_sum = train_weight.sum(axis=1)
+            X_offset = np.asarray(data.X.T @ train_weight.T).T / fold_sum[:, None]
+            y_offset = train_weight @ y_scaled / fold_sum
         design = PathDesign(
             data.X,
             y_scaled,

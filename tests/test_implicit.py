@@ -8,7 +8,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LassoCV, LinearRegression
 
 from sk_implicit import ImplicitRegInterpolator, MinL1Interpolator, MinL2Interpolator
-from sk_implicit._gradient_descent import WeightedDesign, implicit_gradient_descent
+from sk_implicit._gradient_descent import PathDesign, implicit_gradient_descent
 from sk_implicit.datasets import excess_risk, make_sparse_regression
 
 
@@ -61,7 +61,7 @@ def test_gradient_descent_follows_gradient_flow():
                 at_t_end["beta"] = info["sparse_coef"].copy()
 
         implicit_gradient_descent(
-            WeightedDesign(X, y),
+            PathDesign(X, y, np.ones((1, n))),
             init_scale=alpha,
             dense_start=t_end,
             dense_step=0.0,  # the dense part never moves

@@ -1,0 +1,105 @@
+"""Run benchmarks/bench_{risk,implicit,scaling}.py at tiny sizes, so they keep working."""
+
+import math
+import runpy
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _main(name):
+    return runpy.run_path(str(BENCHMARKS / f"{name}.py"))["main"]
+
+
+def test_bench_risk_runs(capsys):
+    out = _main("bench_risk")(
+        ["--settings", "30,120,0.5", "--seeds", "1", "--grid", "1e-8", "1e-6"]
+    )
+    printed = capsys.readouterr().out
+    table = out["30,120,0.5"]
+    for row in [
+        "oracle LS",
+        "LassoCV",
+        "MinL1Interpolator",
+        "MinL2Interpolator",
+        "hybrid (LassoCV + min-l2)",
+        "implicit (default)",
+        "implicit grid",
+    ]:
+        assert row in printed
+        assert table[row]["risk"] >= 0 and table[row]["time"] >= 0
+    assert "/LassoCV" in printed and "/MinL1" in printed
+    assert "SUMMARY 30,120,0.5:" in printed and "best init_scale" in printed
+    assert table["LassoCV"]["vs_lasso"] == pytest.approx(1.0)
+    assert table["MinL1Interpolator"]["vs_l1"] == pytest.approx(1.0)
+    # The closed-form interpolators interpolate to round-off.
+    for row in ["MinL1Interpolator", "MinL2Interpolator", "hybrid (LassoCV + min-l2)"]:
+        assert table[row]["max_rel_mse"] < 1e-10
+
+
+def test_bench_risk_settings():
+    parse = runpy.run_path(str(BENCHMARKS / "bench_risk.py"))["parse_settings"]
+    assert list(parse(["paper"])) == ["paper-0.5", "paper-1.0"]
+    assert parse(["d1000", "50,300,1"]) == {
+        "d1000": (100, 1000, 0.5),
+        "50,300,1": (50, 300, 1.0),
+    }
+    assert len(parse(["all"])) == 7
+    with pytest.raises(SystemExit):
+        parse(["nope"])
+
+
+def test_bench_implicit_runs(capsys):
+    (out,) = _main("bench_implicit")(["--n", "30", "--d", "120", "--repeats", "1"])
+    printed = capsys.readouterr().out
+    assert "ImplicitRegInterpolator()" in printed and "LassoCV(cv=5)" in printed
+    assert "time ratio implicit/LassoCV" in printed and "n_iter_=" in printed
+    assert out["time_ratio"] > 0 and out["n_iter"] > 0
+    assert out["risk_implicit"] >= 0 and out["risk_lasso"] >= 0
+
+
+def test_bench_scaling_runs(capsys):
+    out = _main("bench_scaling")(
+        [
+            "--n",
+            "25",
+            "--d",
+            "60",
+            "120",
+            "--n-sweep",
+            "20",
+            "30",
+            "--d-fixed",
+            "80",
+            "--sparse-n",
+            "25",
+            "--sparse-d",
+            "2000",
+            "--density",
+            "0.005",
+            "--sparse-tracemalloc",
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert "time per fit vs d" in printed and "time per fit vs n" in printed
+    assert "log-log slope" in printed and "peak memory of one fit" in printed
+    assert "c=64" in printed and "scipy.sparse CSR" in printed
+    for part in ["d", "n"]:
+        for slope in out[part]["slopes"].values():
+            assert math.isfinite(slope)
+    for name in ["ImplicitRegInterpolator", "MinL1Interpolator", "MinL2Interpolator"]:
+        assert out["memory"][name]["peak"] > 0
+        row = out["sparse"][name]
+        assert "error" not in row and row["peak"] > 0
+        assert row["time"] > 0 and row["rel_mse"] < 1e-5  # all three interpolate
+
+
+def test_make_sparse_csr():
+    make = runpy.run_path(str(BENCHMARKS / "bench_scaling.py"))["make_sparse_csr"]
+    X, y, coef = make(10, 1000, 0.01, seed=3)
+    assert X.format == "csr" and X.shape == (10, 1000) and X.nnz == 100
+    assert (coef != 0).sum() == 5 and y.shape == (10,)
+    X2, y2, _ = make(10, 1000, 0.01, seed=3)
+    assert (X2 != X).nnz == 0 and (y2 == y).all()
