@@ -19,9 +19,11 @@ Four parts, each runnable alone with ``--part``:
   and peak memory against ``X_bytes = data + indices + indptr`` bytes and the
   bound ``peak <= 3 * X_bytes + c * d * 8`` (``c`` = ``--mem-c``, default 64).
   ``MinL1Interpolator`` gets ``solver_options={"time_limit": --l1-time-limit}``
-  and is skipped above ``--l1-max-d``. With this density a column has about
-  ``n * density = 1`` non-zero, so the signal is a small fraction of the
-  variance of ``y``: this part measures scale, not accuracy.
+  and is skipped above ``--l1-max-d``; ``--time-limit`` interrupts any fit
+  (by ``SIGALRM``) and reports the time and memory reached. With this
+  density a column has about ``n * density = 1`` non-zero, so the signal is a
+  small fraction of the variance of ``y``: this part measures scale, not
+  accuracy.
 
 Run::
 
@@ -34,6 +36,7 @@ Run::
 import argparse
 import ctypes
 import gc
+import signal
 import sys
 import threading
 import time
@@ -104,14 +107,40 @@ def _malloc_trim():
         pass
 
 
-def _measure_rss(func):
-    """``func()`` timed, with the RSS sampler: ``(result, seconds, rss_increase)``."""
+class FitTimeout(Exception):
+    """A fit ran past ``--time-limit``."""
+
+
+def _alarm(signum, frame):
+    raise FitTimeout
+
+
+def _measure_rss(func, time_limit=None):
+    """``func()`` timed, with the RSS sampler: ``(result, seconds, rss_increase)``.
+
+    With ``time_limit`` (seconds, main thread, Unix), the fit is interrupted by
+    ``SIGALRM`` and ``result`` is ``None``; the time and the RSS peak are those
+    reached so far.
+    """
     gc.collect()
     _malloc_trim()
-    with _RSSSampler() as rss:
-        start = time.perf_counter()
-        result = func()
-        seconds = time.perf_counter() - start
+    result = None
+    use_alarm = time_limit is not None and hasattr(signal, "SIGALRM")
+    if use_alarm:
+        previous = signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, time_limit)
+    try:
+        with _RSSSampler() as rss:
+            start = time.perf_counter()
+            try:
+                result = func()
+            except FitTimeout:
+                pass
+            seconds = time.perf_counter() - start
+    finally:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
     return result, seconds, rss.increase
 
 
@@ -223,7 +252,9 @@ def make_sparse_csr(n, d, density, n_informative=5, noise=0.5, seed=0):
     return X, y, coef
 
 
-def run_sparse(n, d, density, c, l1_time_limit, l1_max_d, trace=False, seed=0):
+def run_sparse(
+    n, d, density, c, l1_time_limit, l1_max_d, trace=False, time_limit=None, seed=0
+):
     """Fit the three estimators on a large sparse CSR design."""
     print(f"[sparse] building CSR n={n} d={d} ...", file=sys.stderr, flush=True)
     X, y, coef = make_sparse_csr(n, d, density, seed=seed)
@@ -261,11 +292,22 @@ def run_sparse(n, d, density, c, l1_time_limit, l1_max_d, trace=False, seed=0):
         print(f"[sparse] {name} ...", file=sys.stderr, flush=True)
         fit = lambda make=make: _fit_quietly(make, X, y, f"sparse {name}")  # noqa: E731
         try:
-            model, t, rss = _measure_rss(fit)
-            peak = _measure_tracemalloc(fit) if trace else None
+            model, t, rss = _measure_rss(fit, time_limit)
+            peak = _measure_tracemalloc(fit) if trace and model is not None else None
         except Exception as exc:  # report, do not hide, a failure
             print(f"{name:24s} FAILED: {type(exc).__name__}: {exc}")
             out[name] = {"error": f"{type(exc).__name__}: {exc}"}
+            continue
+        if model is None:
+            print(
+                f"{name:24s} DID NOT FINISH within --time-limit={time_limit:g} s "
+                f"(stopped at {t:.0f} s); RSS incr. so far {rss / 1e6:.1f} MB = "
+                f"{rss / x_bytes:.2f}x X_bytes, "
+                + ("<=" if rss <= bound else ">")
+                + " bound",
+                flush=True,
+            )
+            out[name] = {"timeout": t, "rss": rss, "rss_within_bound": rss <= bound}
             continue
         row = {
             "time": t,
@@ -343,6 +385,12 @@ def main(argv=None):
         action="store_true",
         help="in --part sparse, also measure tracemalloc's peak (a second fit)",
     )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        help="in --part sparse, interrupt a fit after this many seconds (SIGALRM)",
+    )
     args = parser.parse_args(argv)
     out = {}
     if "d" in args.part:
@@ -360,6 +408,7 @@ def main(argv=None):
             args.l1_time_limit,
             args.l1_max_d,
             trace=args.sparse_tracemalloc,
+            time_limit=args.time_limit,
             seed=args.seed,
         )
     return out

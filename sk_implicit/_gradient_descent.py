@@ -1,4 +1,4 @@
-"""Gradient descent on ``beta = w*w - u*u + v``: the paper's dynamics, as pure functions.
+"""Gradient descent on ``beta = w*w - u*u + v`` (the paper's dynamics), pure functions.
 
 Several paths at once. Cross-validation needs one path per fold, and every
 fold's training problem is the full data with the held-out rows given weight
@@ -60,8 +60,8 @@ _POWER_REFRESH = 10
 _VALIDATION_FLOOR = 1e-3
 # Validation runs stop as overfitting once the validation MSE is this many
 # times its minimum, at more than _OVERFIT_TIME times that minimum's time.
-_OVERFIT_RATIO = 1.2
-_OVERFIT_TIME = 2.0
+_OVERFIT_RATIO = 1.1
+_OVERFIT_TIME = 1.5
 
 
 class PathDesign:
@@ -98,6 +98,19 @@ class PathDesign:
         self.validation_weight = validation_weight
         if validation_weight is not None:
             self.validation_sum = validation_weight.sum(axis=1, dtype=np.float64)
+
+    def subset(self, keep):
+        """The same design restricted to the paths where ``keep`` is True."""
+        sub = object.__new__(PathDesign)
+        sub.__dict__.update(self.__dict__)
+        sub.n_paths = int(np.count_nonzero(keep))
+        for name in ("train_weight", "weight_sum", "X_offset", "targets"):
+            if getattr(self, name) is not None:
+                setattr(sub, name, getattr(self, name)[keep])
+        if self.validation_weight is not None:
+            sub.validation_weight = self.validation_weight[keep]
+            sub.validation_sum = self.validation_sum[keep]
+        return sub
 
     def predict(self, B):
         """Centred predictions ``(X - 1 o_k^T) beta_k``, shape (K, n)."""
@@ -223,7 +236,7 @@ def implicit_gradient_descent(
     *,
     init_scale,
     dense_start,
-    step_scale=0.25,
+    step_scale=0.5,
     dense_step=1.0,
     max_iter=20_000,
     tol=1e-6,
@@ -245,7 +258,7 @@ def implicit_gradient_descent(
     dense_start : float
         Gradient-flow time at which the dense part starts to learn
         (``np.inf``: never).
-    step_scale : float, default=0.25
+    step_scale : float, default=0.5
         Hadamard step as a fraction of the inverse curvature bound.
     dense_step : float, default=1.0
         Dense step as a fraction of ``1 / lambda_max(H)``.
@@ -270,8 +283,8 @@ def implicit_gradient_descent(
     Notes
     -----
     With validation weights, a path also stops once its validation MSE has
-    clearly turned up (at least 1.2 times its minimum, at more than twice the
-    time of that minimum: ``"overfitting"``), once both losses have levelled
+    clearly turned up (at least 1.1 times its minimum, at more than 1.5 times
+    the time of that minimum: ``"overfitting"``), once both losses have levelled
     off (neither improved by more than 1e-4 relative to the targets' variance
     while the time doubled: ``"stationary"``), or once its training MSE is
     below 1e-3 of the targets' variance (``"interpolated"``). These runs
@@ -279,7 +292,6 @@ def implicit_gradient_descent(
     """
     dtype = design.dtype
     n_paths = design.n_paths
-    weights = design.train_weight
     has_validation = design.validation_weight is not None
     if callback is not None and n_paths != 1:
         raise ValueError("callback needs a single path.")
@@ -290,7 +302,10 @@ def implicit_gradient_descent(
     paths = [_Path(has_validation) for _ in range(n_paths)]
     for path, scale in zip(paths, energy):
         path.val_scale = scale
+    finals = [None] * n_paths
 
+    # The state of the running paths only (rows); `live` maps rows to paths.
+    live = np.arange(n_paths)
     w = np.full((n_paths, design.n_features), init_scale, dtype=dtype)
     u = w.copy()
     v = np.zeros_like(w)
@@ -309,7 +324,7 @@ def implicit_gradient_descent(
     n_iter = 0
     for n_iter in range(max_iter + 1):
         errors = design.predict(beta) - design.targets
-        weighted = weights * errors
+        weighted = design.train_weight * errors
         loss = np.einsum("ki,ki->k", weighted, errors) / design.weight_sum[:, 0]
         loss /= energy
         if not np.all(np.isfinite(loss)):
@@ -329,30 +344,47 @@ def implicit_gradient_descent(
             power_vec = np.abs(grad) + np.finfo(dtype).tiny
             power_vec /= np.linalg.norm(power_vec, axis=1)[:, None]
 
-        for k, path in enumerate(paths):
-            if path.stop_reason is not None:
-                continue
+        stopped = np.zeros(live.size, dtype=bool)
+        for row, k in enumerate(live):
+            path = paths[k]
             path.record(
-                n_iter, time[k], float(loss[k]), val_loss[k] if has_validation else 0
+                n_iter,
+                time[row],
+                float(loss[row]),
+                val_loss[row] if has_validation else 0,
             )
-            if not active[k] or loss[k] <= tol:
+            if not active[row] or loss[row] <= tol:
                 path.stop_reason = "interpolated"
-            elif grad_norm[k] <= tol * initial_grad_norm[k]:
+            elif grad_norm[row] <= tol * initial_grad_norm[row]:
                 path.stop_reason = "stationary"
             elif has_validation:
-                if loss[k] <= _VALIDATION_FLOOR:
+                if loss[row] <= _VALIDATION_FLOOR:
                     path.stop_reason = "interpolated"
                 elif path.overfitting():
                     path.stop_reason = "overfitting"
                 elif n_iter % _POWER_REFRESH == 0 and path.levelled_off():
                     path.stop_reason = "stationary"
-        running = np.array([p.stop_reason is None for p in paths])
-        if not running.any() or n_iter == max_iter:
+            if path.stop_reason is not None or n_iter == max_iter:
+                stopped[row] = True
+                finals[k] = (sparse[row].copy(), v[row].copy())
+        if stopped.all():
             break
+        if stopped.any():
+            # Later steps cost only what the running paths need.
+            keep = ~stopped
+            live, design = live[keep], design.subset(keep)
+            w, u, v, sparse, beta = w[keep], u[keep], v[keep], sparse[keep], beta[keep]
+            grad, grad_norm, time = grad[keep], grad_norm[keep], time[keep]
+            energy, active = energy[keep], active[keep]
+            initial_grad_norm, power_vec = initial_grad_norm[keep], power_vec[keep]
+            if scale_ref is not None:
+                scale_ref, curvature_ref = scale_ref[keep], curvature_ref[keep]
+            if eta_v is not None:
+                eta_v = eta_v[keep]
 
         # Curvature bound of the Hadamard part (module docstring).
         scale = w * w + u * u
-        if scale_ref is None or n_iter % _POWER_REFRESH == 0:
+        if n_iter % _POWER_REFRESH == 0:
             power_vec, curvature_ref = _power_step(design, scale, power_vec)
             scale_ref = scale
             curvature = curvature_ref
@@ -361,16 +393,15 @@ def implicit_gradient_descent(
                 growth = np.nanmax(scale / scale_ref, axis=1)
             curvature = curvature_ref * np.maximum(growth, 1.0)
         eta = step_scale / (curvature + 2.0 * grad_norm)
-        eta = np.where(running, eta, 0.0)
         if not dense_on and np.any(time + eta >= dense_start):
             # All paths share dense_start; with a single path (the final
             # fit) the step lands on it exactly.
-            eta = np.where(running, np.minimum(eta, dense_start - time), 0.0)
+            eta = np.minimum(eta, dense_start - time)
             dense_on = True
         eta_cast = eta.astype(dtype)[:, None]
 
         if dense_on and eta_v is not None:
-            v -= (eta_v * running)[:, None] * grad
+            v -= eta_v[:, None] * grad
         w *= 1.0 - 2.0 * eta_cast * grad
         u *= 1.0 + 2.0 * eta_cast * grad
         np.subtract(w * w, u * u, out=sparse)
@@ -387,24 +418,19 @@ def implicit_gradient_descent(
                 }
             )
 
-    results = []
-    for k, path in enumerate(paths):
-        # A stopped path takes zero steps: its state is the one it stopped at.
-        results.append(
-            PathResult(
-                sparse_coef=sparse[k].copy(),
-                dense_coef=v[k].copy(),
-                n_iter=path.n_iter,
-                time=float(path.times[-1]),
-                loss_curve=np.asarray(path.losses),
-                time_curve=np.asarray(path.times),
-                stop_reason=path.stop_reason or "max_iter",
-                validation_curve=(
-                    np.asarray(path.val_losses) if has_validation else None
-                ),
-            )
+    return [
+        PathResult(
+            sparse_coef=finals[k][0],
+            dense_coef=finals[k][1],
+            n_iter=path.n_iter,
+            time=float(path.times[-1]),
+            loss_curve=np.asarray(path.losses),
+            time_curve=np.asarray(path.times),
+            stop_reason=path.stop_reason or "max_iter",
+            validation_curve=np.asarray(path.val_losses) if has_validation else None,
         )
-    return results
+        for k, path in enumerate(paths)
+    ]
 
 
 def _power_step(design, scale, vecs):

@@ -1,4 +1,4 @@
-"""Run benchmarks/bench_{risk,implicit,scaling}.py at tiny sizes, so they keep working."""
+"""Run benchmarks/bench_{risk,implicit,scaling}.py at tiny sizes: they keep working."""
 
 import math
 import runpy
@@ -74,11 +74,11 @@ def test_bench_scaling_runs(capsys):
             "--d-fixed",
             "80",
             "--sparse-n",
-            "25",
+            "40",
             "--sparse-d",
-            "2000",
+            "1000",
             "--density",
-            "0.005",
+            "0.05",
             "--sparse-tracemalloc",
         ]
     )

@@ -2,12 +2,13 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sk_implicit._min_l1 import MinL1Interpolator
-from sk_implicit._min_l2 import MinL2Interpolator
+from sk_implicit import ImplicitRegInterpolator, MinL1Interpolator, MinL2Interpolator
 
 # Every public estimator, with its default parameters. To add one, append it
 # here (one line); all checks must pass with no expected failures.
 ESTIMATORS = [
+    ImplicitRegInterpolator(),
+    ImplicitRegInterpolator(fit_intercept=False, dense_start=1.0),
     MinL1Interpolator(),
     MinL2Interpolator(),
     MinL1Interpolator(fit_intercept=False),
