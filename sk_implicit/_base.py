@@ -81,8 +81,7 @@ def check_sample_weight(sample_weight, n_samples, dtype):
         )
     if sample_weight.shape[0] != n_samples:
         raise ValueError(
-            f"sample_weight.shape == {sample_weight.shape}, expected "
-            f"({n_samples},)!"
+            f"sample_weight.shape == {sample_weight.shape}, expected ({n_samples},)!"
         )
     if not np.all(np.isfinite(sample_weight)):
         raise ValueError("Input sample_weight contains NaN or infinity.")

@@ -119,12 +119,16 @@ class PathDesign:
             out -= np.einsum("kj,kj->k", self.X_offset, B)[:, None]
         return out
 
-    def gradient_of(self, weighted_residuals):
-        """``X_k^T r_k / m_k`` for weighted residuals ``r_k`` (rows)."""
+    def gradient_of(self, weighted_residuals, out=None):
+        """``X_k^T r_k / m_k`` for weighted residuals ``r_k`` (rows).
+
+        ``out``, a C-ordered ``(K, d)`` array, receives the result (dense
+        ``X`` only; with sparse ``X`` a new array is returned).
+        """
         if sp.issparse(self.X):
-            out = np.asarray(self.X.T @ weighted_residuals.T).T
+            out = np.ascontiguousarray(np.asarray(self.X.T @ weighted_residuals.T).T)
         else:
-            out = weighted_residuals @ self.X
+            out = np.matmul(weighted_residuals, self.X, out=out)
         if self.X_offset is not None:
             out -= self.X_offset * weighted_residuals.sum(axis=1)[:, None]
         out /= self.weight_sum
@@ -231,6 +235,54 @@ class _Path:
         return train_gain < 1e-4 and val_gain < 1e-4
 
 
+class _HadamardState:
+    """``w``, ``u``, ``v`` of the running paths and what derives from them.
+
+    All arrays are ``(K, d)``; a step updates them in place, through
+    preallocated buffers, so the loop allocates nothing of size ``d``.
+    """
+
+    _ARRAYS = ("w", "u", "v", "ww", "uu", "sparse", "scale", "beta", "_a", "_b")
+
+    def __init__(self, n_paths, n_features, init_scale, dtype):
+        shape = (n_paths, n_features)
+        self.w = np.full(shape, init_scale, dtype=dtype)
+        self.u = self.w.copy()
+        self.v = np.zeros(shape, dtype=dtype)
+        self.ww, self.uu = self.w * self.w, self.u * self.u
+        self.sparse = np.zeros(shape, dtype=dtype)  # w*w - u*u
+        self.scale = self.ww + self.uu  # w*w + u*u, the curvature weights
+        self.beta = np.zeros(shape, dtype=dtype)  # sparse + v
+        self._a, self._b = np.empty(shape, dtype=dtype), np.empty(shape, dtype=dtype)
+
+    def compact(self, keep):
+        """Keep only the paths (rows) where ``keep`` is True."""
+        for name in self._ARRAYS:
+            setattr(self, name, getattr(self, name)[keep])
+
+    def max_growth(self, scale_ref):
+        """``max_i scale_i / scale_ref_i`` of each path."""
+        np.divide(self.scale, scale_ref, out=self._a)
+        return self._a.max(axis=1)
+
+    def step(self, grad, eta, eta_v):
+        """One gradient step: ``eta``, ``eta_v`` are per path, shape (K, 1)."""
+        step, factor = self._a, self._b
+        np.multiply(grad, 2.0 * eta, out=step)
+        np.subtract(1.0, step, out=factor)
+        self.w *= factor
+        np.add(1.0, step, out=factor)
+        self.u *= factor
+        if eta_v is not None:
+            np.multiply(grad, eta_v, out=step)
+            self.v -= step
+        np.multiply(self.w, self.w, out=self.ww)
+        np.multiply(self.u, self.u, out=self.uu)
+        np.subtract(self.ww, self.uu, out=self.sparse)
+        np.add(self.ww, self.uu, out=self.scale)
+        np.add(self.sparse, self.v, out=self.beta)
+
+
 def implicit_gradient_descent(
     design,
     *,
@@ -306,11 +358,7 @@ def implicit_gradient_descent(
 
     # The state of the running paths only (rows); `live` maps rows to paths.
     live = np.arange(n_paths)
-    w = np.full((n_paths, design.n_features), init_scale, dtype=dtype)
-    u = w.copy()
-    v = np.zeros_like(w)
-    sparse = np.zeros_like(w)
-    beta = np.zeros_like(w)
+    state = _HadamardState(n_paths, design.n_features, init_scale, dtype)
     dense_on = dense_start <= 0.0
     eta_v = None
     if np.isfinite(dense_start) and dense_step > 0:
@@ -320,10 +368,11 @@ def implicit_gradient_descent(
     initial_grad_norm = None
     power_vec = None
     scale_ref = curvature_ref = None
+    grad_buffer = None
 
     n_iter = 0
     for n_iter in range(max_iter + 1):
-        errors = design.predict(beta) - design.targets
+        errors = design.predict(state.beta) - design.targets
         weighted = design.train_weight * errors
         loss = np.einsum("ki,ki->k", weighted, errors) / design.weight_sum[:, 0]
         loss /= energy
@@ -337,8 +386,10 @@ def implicit_gradient_descent(
                 np.einsum("ki,ki->k", design.validation_weight * errors, errors)
                 / design.validation_sum
             )
-        grad = design.gradient_of(weighted)
-        grad_norm = np.max(np.abs(grad), axis=1)
+        if grad_buffer is None or grad_buffer.shape[0] != live.size:
+            grad_buffer = np.empty((live.size, design.n_features), dtype=dtype)
+        grad = design.gradient_of(weighted, out=grad_buffer)
+        grad_norm = np.maximum(grad.max(axis=1), -grad.min(axis=1))
         if initial_grad_norm is None:
             initial_grad_norm = grad_norm
             power_vec = np.abs(grad) + np.finfo(dtype).tiny
@@ -366,14 +417,14 @@ def implicit_gradient_descent(
                     path.stop_reason = "stationary"
             if path.stop_reason is not None or n_iter == max_iter:
                 stopped[row] = True
-                finals[k] = (sparse[row].copy(), v[row].copy())
+                finals[k] = (state.sparse[row].copy(), state.v[row].copy())
         if stopped.all():
             break
         if stopped.any():
             # Later steps cost only what the running paths need.
             keep = ~stopped
             live, design = live[keep], design.subset(keep)
-            w, u, v, sparse, beta = w[keep], u[keep], v[keep], sparse[keep], beta[keep]
+            state.compact(keep)
             grad, grad_norm, time = grad[keep], grad_norm[keep], time[keep]
             energy, active = energy[keep], active[keep]
             initial_grad_norm, power_vec = initial_grad_norm[keep], power_vec[keep]
@@ -383,37 +434,31 @@ def implicit_gradient_descent(
                 eta_v = eta_v[keep]
 
         # Curvature bound of the Hadamard part (module docstring).
-        scale = w * w + u * u
         if n_iter % _POWER_REFRESH == 0:
-            power_vec, curvature_ref = _power_step(design, scale, power_vec)
-            scale_ref = scale
+            power_vec, curvature_ref = _power_step(design, state.scale, power_vec)
+            scale_ref = state.scale.copy()
             curvature = curvature_ref
         else:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                growth = np.nanmax(scale / scale_ref, axis=1)
-            curvature = curvature_ref * np.maximum(growth, 1.0)
+            curvature = curvature_ref * np.maximum(state.max_growth(scale_ref), 1.0)
         eta = step_scale / (curvature + 2.0 * grad_norm)
         if not dense_on and np.any(time + eta >= dense_start):
             # All paths share dense_start; with a single path (the final
             # fit) the step lands on it exactly.
             eta = np.minimum(eta, dense_start - time)
             dense_on = True
-        eta_cast = eta.astype(dtype)[:, None]
-
-        if dense_on and eta_v is not None:
-            v -= eta_v[:, None] * grad
-        w *= 1.0 - 2.0 * eta_cast * grad
-        u *= 1.0 + 2.0 * eta_cast * grad
-        np.subtract(w * w, u * u, out=sparse)
-        np.add(sparse, v, out=beta)
+        state.step(
+            grad,
+            eta.astype(dtype)[:, None],
+            eta_v[:, None] if dense_on and eta_v is not None else None,
+        )
         time += eta
         if callback is not None:
             callback(
                 {
                     "iteration": n_iter + 1,
                     "time": float(time[0]),
-                    "sparse_coef": sparse[0],
-                    "dense_coef": v[0],
+                    "sparse_coef": state.sparse[0],
+                    "dense_coef": state.v[0],
                     "loss": float(loss[0]),
                 }
             )

@@ -144,9 +144,10 @@ def excess_risk(coef, true_coef, *, correlation=0.0):
     >>> excess_risk(np.array([1.0, 1.0]), np.zeros(2), correlation=0.5)
     3.0
     """
-    delta = np.asarray(coef, dtype=np.float64).ravel() - np.asarray(
-        true_coef, dtype=np.float64
-    ).ravel()
+    delta = (
+        np.asarray(coef, dtype=np.float64).ravel()
+        - np.asarray(true_coef, dtype=np.float64).ravel()
+    )
     check_scalar(
         correlation,
         "correlation",
