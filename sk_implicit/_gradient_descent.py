@@ -62,6 +62,9 @@ _VALIDATION_FLOOR = 1e-3
 # times its minimum, at more than _OVERFIT_TIME times that minimum's time.
 _OVERFIT_RATIO = 1.1
 _OVERFIT_TIME = 1.5
+# ... or once the training MSE has fallen below this fraction of its value at
+# the validation minimum, without a new validation minimum.
+_STALE_FIT = 0.1
 
 
 class PathDesign:
@@ -200,6 +203,7 @@ class _Path:
         self.losses, self.times = [], []
         self.val_losses = [] if has_validation else None
         self.best_val, self.best_val_time = np.inf, 0.0
+        self.best_val_train_loss = 1.0
         self.stop_reason = None
         self.n_iter = 0
 
@@ -211,6 +215,7 @@ class _Path:
             self.val_losses.append(val_loss)
             if val_loss < self.best_val:
                 self.best_val, self.best_val_time = val_loss, time
+                self.best_val_train_loss = loss
 
     def overfitting(self):
         return (
@@ -221,8 +226,9 @@ class _Path:
     def levelled_off(self):
         """Have both losses stopped moving while the time doubled?
 
-        Only once the model has learned something (training loss below 99% of
-        the targets' variance): before, the Hadamard coordinates are still
+        Least squares has converged (more samples than features). Only once
+        the model has learned something (training loss below 99% of the
+        targets' variance): before, the Hadamard coordinates are still
         growing from ``init_scale`` and the losses are flat but not converged.
         """
         if self.losses[-1] > 0.99:
@@ -233,6 +239,17 @@ class _Path:
         train_gain = self.losses[half] - self.losses[-1]
         val_gain = (self.val_losses[half] - self.val_losses[-1]) / self.val_scale
         return train_gain < 1e-4 and val_gain < 1e-4
+
+    def stale(self):
+        """Has the path fitted most of the remaining training error in vain?
+
+        True once the training loss is below ``_STALE_FIT`` times what it was
+        at the best validation point: the path has since fitted 90% of the
+        rest of the training data without a better validation error (e.g.
+        with features that are zero on the held-out rows, as in very sparse
+        designs, where the validation error barely moves).
+        """
+        return self.losses[-1] < _STALE_FIT * self.best_val_train_loss
 
 
 class _HadamardState:
@@ -336,10 +353,12 @@ def implicit_gradient_descent(
     -----
     With validation weights, a path also stops once its validation MSE has
     clearly turned up (at least 1.1 times its minimum, at more than 1.5 times
-    the time of that minimum: ``"overfitting"``), once both losses have levelled
-    off (neither improved by more than 1e-4 relative to the targets' variance
-    while the time doubled: ``"stationary"``), or once its training MSE is
-    below 1e-3 of the targets' variance (``"interpolated"``). These runs
+    the time of that minimum, or once the training MSE has fallen below 0.1
+    times its value at that minimum: ``"overfitting"``), once both losses
+    have levelled off (neither improved by more than 1e-4 of the targets'
+    variance while the time doubled, with the training loss below 0.99 of
+    it: ``"stationary"``), or once its training MSE is below 1e-3 of the
+    targets' variance (``"interpolated"``). These runs
     serve to choose ``dense_start``.
     """
     dtype = design.dtype
@@ -412,6 +431,8 @@ def implicit_gradient_descent(
                 if loss[row] <= _VALIDATION_FLOOR:
                     path.stop_reason = "interpolated"
                 elif path.overfitting():
+                    path.stop_reason = "overfitting"
+                elif path.stale():
                     path.stop_reason = "overfitting"
                 elif n_iter % _POWER_REFRESH == 0 and path.levelled_off():
                     path.stop_reason = "stationary"

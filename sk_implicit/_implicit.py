@@ -146,7 +146,8 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
 
     Cross-validation paths run with the dense part off and stop once the
     validation error has clearly turned up (1.1 times its minimum, at 1.5
-    times that minimum's time) or both losses have levelled off. The fold curves
+    times that minimum's time, or after fitting 90% of the remaining training
+    error without a better validation error) or levelled off. The fold curves
     are compared on the union of their time points (piecewise linear) and
     ``dense_start_`` is the time of the lowest mean validation MSE.
 

@@ -103,3 +103,13 @@ def test_make_sparse_csr():
     assert (coef != 0).sum() == 5 and y.shape == (10,)
     X2, y2, _ = make(10, 1000, 0.01, seed=3)
     assert (X2 != X).nnz == 0 and (y2 == y).all()
+
+
+def test_bench_scaling_time_limit(capsys):
+    out = _main("bench_scaling")(
+        ["--part", "sparse", "--sparse-n", "30", "--sparse-d", "300"]
+        + ["--density", "0.05", "--time-limit", "0.01"]
+    )
+    printed = capsys.readouterr().out
+    assert "DID NOT FINISH within --time-limit=0.01 s" in printed
+    assert "timeout" in out["sparse"]["ImplicitRegInterpolator"]
