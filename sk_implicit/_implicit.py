@@ -4,6 +4,7 @@ import numbers
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
@@ -329,9 +330,10 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
     def _cv_path(self, data, y_scaled):
         """Validation MSE of each fold's Hadamard path on a common time grid.
 
-        All folds run together (:class:`PathDesign`): fold ``k`` is the full
-        data with weight zero off its training rows, centred by its own
-        training means, and is validated on its held-out rows.
+        Fold ``k`` is the full data with weight zero off its training rows,
+        centred by its own training means, and is validated on its held-out
+        rows. With dense ``X`` all folds run together (:class:`PathDesign`:
+        one stream of ``X`` per step for all of them).
         """
         cv = check_cv(self.cv)
         n_samples = data.X.shape[0]
@@ -374,7 +376,13 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
             y_offset=y_offset,
             validation_weight=test_weight,
         )
-        results = self._run(design, np.inf)
+        if sp.issparse(data.X):
+            # A sparse product costs nnz(X) per path, batched or not: one fold
+            # at a time keeps the memory to that of a single path.
+            folds = np.eye(design.n_paths, dtype=bool)
+            results = [self._run(design.subset(fold), np.inf)[0] for fold in folds]
+        else:
+            results = self._run(design, np.inf)
         times = [result.time_curve for result in results]
         grid = np.unique(np.concatenate(times))
         # A fold that stopped early keeps its last value (it stopped because
