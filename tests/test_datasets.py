@@ -26,9 +26,7 @@ def test_seed_reproducible_and_gaussian_signal():
 
 @pytest.mark.parametrize("rho", [0.0, 0.5, 0.9])
 def test_ar1_covariance(rho):
-    X, _, _ = make_sparse_regression(
-        40_000, 6, 1, correlation=rho, random_state=0
-    )
+    X, _, _ = make_sparse_regression(40_000, 6, 1, correlation=rho, random_state=0)
     empirical = X.T @ X / X.shape[0]
     lags = np.abs(np.subtract.outer(np.arange(6), np.arange(6)))
     # Monte-Carlo error of a covariance entry: about sqrt(2 / n) = 0.007.
