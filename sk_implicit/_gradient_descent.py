@@ -55,6 +55,8 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 
 # How often (in iterations) the power iteration refreshes lambda_max(D H D).
 _POWER_REFRESH = 10
+# Power iterations at the start and after a loss increase.
+_POWER_START_STEPS = 20
 # Validation runs stop once the training MSE is below this fraction of the
 # targets' variance: switching the dense part on later could change the
 # fitted values by at most that fraction of the variance, and the Hadamard
@@ -342,10 +344,10 @@ def implicit_gradient_descent(
         (``"stationary"``: a least-squares solution that does not
         interpolate).
     callback : callable or None, default=None
-        With a single path only: called after every iteration as
+        With a single path only: called at every iterate after the first as
         ``callback(info)`` with a dict with keys ``iteration``, ``time``,
-        ``sparse_coef``, ``dense_coef`` and ``loss`` (arrays are the live
-        state: copy them to keep them).
+        ``sparse_coef``, ``dense_coef`` and ``loss`` (the training loss of
+        that iterate; arrays are the live state: copy them to keep them).
 
     Returns
     -------
@@ -381,7 +383,7 @@ def implicit_gradient_descent(
     # The state of the running paths only (rows); `live` maps rows to paths.
     live = np.arange(n_paths)
     state = _HadamardState(n_paths, design.n_features, init_scale, dtype)
-    dense_on = dense_start <= 0.0
+    dense_on = np.full(n_paths, dense_start <= 0.0)
     eta_v = None
     if np.isfinite(dense_start) and dense_step > 0:
         eta_v = (dense_step / design.largest_curvature()).astype(dtype)
@@ -414,8 +416,20 @@ def implicit_gradient_descent(
         grad_norm = np.maximum(grad.max(axis=1), -grad.min(axis=1))
         if initial_grad_norm is None:
             initial_grad_norm = grad_norm
-            power_vec = np.abs(grad) + np.finfo(dtype).tiny
+            power_vec = np.abs(grad)
+            power_vec[np.linalg.norm(power_vec, axis=1) == 0] = 1.0
             power_vec /= np.linalg.norm(power_vec, axis=1)[:, None]
+            previous_loss = np.full(live.size, np.inf)
+        if callback is not None and n_iter > 0:
+            callback(
+                {
+                    "iteration": n_iter,
+                    "time": float(time[0]),
+                    "sparse_coef": state.sparse[0],
+                    "dense_coef": state.v[0],
+                    "loss": float(loss[0]),
+                }
+            )
 
         stopped = np.zeros(live.size, dtype=bool)
         for row, k in enumerate(live):
@@ -451,41 +465,48 @@ def implicit_gradient_descent(
             state.compact(keep)
             grad, grad_norm, time = grad[keep], grad_norm[keep], time[keep]
             energy, active = energy[keep], active[keep]
+            dense_on, previous_loss, loss = (
+                dense_on[keep],
+                previous_loss[keep],
+                loss[keep],
+            )
             initial_grad_norm, power_vec = initial_grad_norm[keep], power_vec[keep]
             if scale_ref is not None:
                 scale_ref, curvature_ref = scale_ref[keep], curvature_ref[keep]
             if eta_v is not None:
                 eta_v = eta_v[keep]
 
-        # Curvature bound of the Hadamard part (module docstring).
-        if n_iter % _POWER_REFRESH == 0:
-            power_vec, curvature_ref = _power_step(design, state.scale, power_vec)
+        # Curvature bound of the Hadamard part (module docstring). The power
+        # iteration is run to convergence at the start (where the curvature
+        # of a large init_scale is at its highest relative to the gradient
+        # term) and again whenever a loss went up.
+        # (Relative slack 1e-8 for round-off near convergence.)
+        if n_iter == 0 or np.any(loss > previous_loss * (1.0 + 1e-8)):
+            n_steps = _POWER_START_STEPS
+        else:
+            n_steps = 1 if n_iter % _POWER_REFRESH == 0 else 0
+        previous_loss = loss
+        if n_steps:
+            power_vec, curvature_ref = _power_step(
+                design, state.scale, power_vec, n_steps
+            )
             scale_ref = state.scale.copy()
             curvature = curvature_ref
         else:
             curvature = curvature_ref * np.maximum(state.max_growth(scale_ref), 1.0)
         eta = step_scale / (curvature + 2.0 * grad_norm)
-        if not dense_on and np.any(time + eta >= dense_start):
-            # All paths share dense_start; with a single path (the final
-            # fit) the step lands on it exactly.
-            eta = np.minimum(eta, dense_start - time)
-            dense_on = True
+        # The dense part of a path moves from the step after the one that
+        # lands its time on dense_start.
+        dense_now = dense_on.copy()
+        landing = ~dense_on & (time + eta >= dense_start)
+        eta = np.where(landing, dense_start - time, eta)
+        dense_on |= landing
         state.step(
             grad,
             eta.astype(dtype)[:, None],
-            eta_v[:, None] if dense_on and eta_v is not None else None,
+            (eta_v * dense_now)[:, None] if eta_v is not None else None,
         )
-        time += eta
-        if callback is not None:
-            callback(
-                {
-                    "iteration": n_iter + 1,
-                    "time": float(time[0]),
-                    "sparse_coef": state.sparse[0],
-                    "dense_coef": state.v[0],
-                    "loss": float(loss[0]),
-                }
-            )
+        time = np.where(landing, dense_start, time + eta)
 
     return [
         PathResult(
@@ -502,16 +523,19 @@ def implicit_gradient_descent(
     ]
 
 
-def _power_step(design, scale, vecs):
-    """One warm-started power iteration for ``lambda_max(D_k H_k D_k)``.
+def _power_step(design, scale, vecs, n_steps=1):
+    """Warm-started power iterations for ``lambda_max(D_k H_k D_k)``.
 
-    ``D_k^2 = 4 scale_k``. Returns the new unit vectors and the Rayleigh
-    quotients (lower bounds that the warm start keeps close to the top
-    eigenvalues).
+    ``D_k^2 = 4 scale_k``. Returns the new unit vectors and the largest
+    Rayleigh quotients seen (lower bounds that the warm start keeps close to
+    the top eigenvalues).
     """
     d = 2.0 * np.sqrt(scale)
-    image = d * design.hessian_matvec(d * vecs)
-    quotient = np.einsum("kj,kj->k", vecs, image)
-    norms = np.linalg.norm(image, axis=1)
-    norms[norms == 0] = 1.0
-    return image / norms[:, None], np.maximum(quotient, 0.0)
+    best = np.zeros(vecs.shape[0])
+    for _ in range(n_steps):
+        image = d * design.hessian_matvec(d * vecs)
+        best = np.maximum(best, np.einsum("kj,kj->k", vecs, image))
+        norms = np.linalg.norm(image, axis=1)
+        norms[norms == 0] = 1.0
+        vecs = image / norms[:, None]
+    return vecs, best

@@ -53,6 +53,7 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
     ``eta_v = dense_step / (||X||^2 / n)``. The targets are divided by their
     standard deviation during the fit, so ``init_scale`` and ``dense_start``
     are relative to the scale of ``y`` and the model is equivariant to it.
+    (Without intercept, ``y`` is divided by its root mean square.)
 
     Parameters
     ----------
@@ -72,14 +73,16 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         :func:`~sklearn.model_selection.check_cv` (an int gives unshuffled
         :class:`~sklearn.model_selection.KFold`).
     step_scale : float, default=0.5
-        Hadamard step size as a fraction of the inverse curvature bound
-        (stability needs less than 2). Smaller is closer to gradient flow
-        and slower: on the paper's setting, halving it changes ``coef_`` by
-        less than 1% and the excess risk by a few percent.
+        Hadamard step size as a fraction of the inverse curvature bound, in
+        ``(0, 1)`` (below 1 keeps ``w`` and ``u`` positive). Smaller is closer
+        to gradient flow and slower: on the paper's setting, halving it
+        changes ``coef_`` by less than 1% and the excess risk by a few
+        percent.
     dense_step : float, default=1.0
         Dense step size as a fraction of ``1 / (||X||^2 / n)``, the inverse
         smoothness of the loss in ``v``: how fast the dense part absorbs the
-        residual once switched on. Must be below 2 for stability.
+        residual once switched on. Once it is on, the two steps add up along
+        shared directions: ``step_scale + dense_step`` must be below 2.
     max_iter : int, default=20000
         Maximum number of gradient steps of each run (the final fit and each
         cross-validation path).
@@ -143,7 +146,7 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
     Stopping: see ``tol``. When ``max_iter`` ends the final fit first, a
     :class:`~sklearn.exceptions.ConvergenceWarning` is raised and
     ``converged_`` is False. A run whose loss becomes non-finite is restarted
-    with half the step (up to three times), then raises an error.
+    with half the steps (up to three times), then raises an error.
 
     Cross-validation paths run with the dense part off and stop once the
     validation error has clearly turned up (1.1 times its minimum, at 1.5
@@ -217,7 +220,7 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
             numbers.Real,
             min_val=0.0,
             max_val=1.0,
-            include_boundaries="right",
+            include_boundaries="neither",
         )
         check_scalar(
             self.dense_step,
@@ -227,6 +230,12 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
             max_val=2.0,
             include_boundaries="left",
         )
+        if self.step_scale + self.dense_step >= 2.0:
+            raise ValueError(
+                "step_scale + dense_step must be < 2 (the two steps add up along "
+                f"shared directions once the dense part is on), got "
+                f"{self.step_scale} + {self.dense_step}."
+            )
         check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
         check_scalar(self.tol, "tol", numbers.Real, min_val=0.0)
         if self.callback is not None and not callable(self.callback):
@@ -306,7 +315,7 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
 
     def _run(self, design, dense_start, *, callback=None):
         """Gradient descent, restarted with half the step if it diverges."""
-        step_scale = self.step_scale
+        step_scale, dense_step = self.step_scale, self.dense_step
         for attempt in range(_MAX_STEP_HALVINGS + 1):
             try:
                 return implicit_gradient_descent(
@@ -314,7 +323,7 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
                     init_scale=self.init_scale,
                     dense_start=dense_start,
                     step_scale=step_scale,
-                    dense_step=self.dense_step,
+                    dense_step=dense_step,
                     max_iter=self.max_iter,
                     tol=self.tol,
                     callback=callback,
@@ -325,7 +334,7 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
                         f"Gradient descent diverged even with step_scale="
                         f"{step_scale:g}; check the input for extreme values."
                     ) from exc
-                step_scale /= 2.0
+                step_scale, dense_step = step_scale / 2.0, dense_step / 2.0
 
     def _cv_path(self, data, y_scaled):
         """Validation MSE of each fold's Hadamard path on a common time grid.

@@ -223,6 +223,8 @@ def test_callback_records_the_trajectory(wide_problem):
     assert len(trace) == model.n_iter_
     np.testing.assert_allclose(trace[-1][1], model.sparse_coef_, rtol=1e-6)
     np.testing.assert_allclose([t for t, _, _ in trace], model.time_curve_[1:])
+    # Each loss is that of the coefficients it comes with.
+    np.testing.assert_allclose([loss for _, _, loss in trace], model.loss_curve_[1:])
     # The training loss decreases along gradient descent with small steps.
     assert np.all(np.diff(model.loss_curve_) <= 1e-12)
 
@@ -246,7 +248,12 @@ def test_signal_is_learned_before_the_noise(wide_problem):
         ({"init_scale": "big"}, TypeError, "init_scale must be an instance of"),
         ({"dense_start": "never"}, TypeError, "dense_start must be an instance"),
         ({"dense_start": -1.0}, ValueError, "dense_start == -1.0, must be >= 0.0"),
-        ({"step_scale": 1.5}, ValueError, "step_scale == 1.5, must be <= 1.0"),
+        ({"step_scale": 1.0}, ValueError, "step_scale == 1.0, must be < 1.0"),
+        (
+            {"step_scale": 0.9, "dense_step": 1.5},
+            ValueError,
+            "step_scale \\+ dense_step must be < 2",
+        ),
         ({"dense_step": 2.0}, ValueError, "dense_step == 2.0, must be < 2.0"),
         ({"max_iter": 0}, ValueError, "max_iter == 0, must be >= 1"),
         ({"tol": -1e-3}, ValueError, "tol == -0.001, must be >= 0.0"),
@@ -278,3 +285,45 @@ def test_constant_target_gives_zero_coef(wide_problem):
     model = ImplicitRegInterpolator().fit(X, np.full(X.shape[0], 2.5))
     np.testing.assert_array_equal(model.coef_, 0.0)
     assert model.intercept_ == pytest.approx(2.5)
+
+
+def test_dense_part_stays_zero_until_dense_start(wide_problem):
+    X, y, _ = wide_problem
+    dense_norms = []
+
+    def record(info):
+        dense_norms.append((info["time"], np.linalg.norm(info["dense_coef"])))
+
+    ImplicitRegInterpolator(dense_start=8.0, callback=record).fit(X, y)
+    before = [norm for time, norm in dense_norms if time <= 8.0]
+    after = [norm for time, norm in dense_norms if time > 8.0]
+    assert any(time == 8.0 for time, _ in dense_norms)
+    assert max(before) == 0.0
+    assert after[0] > 0.0
+
+
+@pytest.mark.parametrize("init_scale", [1.0, 100.0])
+def test_large_init_scale_descends_monotonically(init_scale):
+    # The curvature at w = u = alpha is 8 alpha^2 lambda_max(H): the step
+    # must respect it from the first iteration (gradient descent with a step
+    # below the inverse curvature never increases the loss).
+    X, y, _ = make_sparse_regression(30, 80, 3, noise=0.1, random_state=2)
+    model = ImplicitRegInterpolator(init_scale=init_scale, dense_start=np.inf).fit(X, y)
+    assert model.converged_
+    assert np.all(np.diff(model.loss_curve_) <= 1e-12)
+
+
+def test_batched_paths_match_single_paths():
+    # Paths of one batch each land on dense_start and evolve as if alone.
+    X, y, _ = make_sparse_regression(40, 120, 3, noise=0.3, random_state=4)
+    X, y = X - X.mean(axis=0), y - y.mean()
+    weights = np.ones((2, 40))
+    weights[1, ::2] = 0.0
+    kwargs = dict(init_scale=1e-6, dense_start=2.0, tol=1e-8)
+    batched = implicit_gradient_descent(PathDesign(X, y, weights), **kwargs)
+    for k in range(2):
+        alone = implicit_gradient_descent(
+            PathDesign(X, y, weights[k : k + 1]), **kwargs
+        )
+        assert 2.0 in batched[k].time_curve
+        np.testing.assert_allclose(batched[k].coef, alone[0].coef, rtol=1e-10)
