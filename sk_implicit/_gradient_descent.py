@@ -67,6 +67,10 @@ _VALIDATION_FLOOR = 1e-3
 # times its minimum, at more than _OVERFIT_TIME times that minimum's time.
 _OVERFIT_RATIO = 1.1
 _OVERFIT_TIME = 1.5
+# The folds' mean validation curve is smoother than each fold's (its noise
+# about 1/sqrt(K) of theirs): all folds stop once it is this many times its
+# minimum, at more than _OVERFIT_TIME times that minimum's time.
+_MEAN_OVERFIT_RATIO = 1.03
 # ... or once the training MSE has fallen below this fraction of its value at
 # the validation minimum, without a new validation minimum.
 _STALE_FIT = 0.1
@@ -257,6 +261,37 @@ class _Path:
         return self.losses[-1] < _STALE_FIT * self.best_val_train_loss
 
 
+def mean_validation_curve(times, curves, until=np.inf):
+    """Mean of the paths' validation curves on the union of their times.
+
+    Each curve is piecewise linear in the time, and held at its last value
+    after its path stopped. Returns ``(grid, mse_path)`` with ``mse_path`` of
+    shape ``(len(grid), K)``, for times up to ``until``.
+    """
+    grid = np.unique(np.concatenate(times))
+    grid = grid[grid <= until]
+    mse_path = np.column_stack([np.interp(grid, t, c) for t, c in zip(times, curves)])
+    return grid, mse_path
+
+
+def _mean_curve_turned_up(paths, until):
+    """Is the paths' mean validation MSE at ``until`` clearly past its minimum?
+
+    At least ``_MEAN_OVERFIT_RATIO`` times the minimum, at more than
+    ``_OVERFIT_TIME`` times the minimum's time.
+    """
+    grid, mse_path = mean_validation_curve(
+        [path.times for path in paths], [path.val_losses for path in paths], until
+    )
+    if grid.size < 2:
+        return False
+    mean = mse_path.mean(axis=1)
+    best = int(np.argmin(mean))
+    return mean[-1] >= _MEAN_OVERFIT_RATIO * mean[best] and grid[-1] > (
+        _OVERFIT_TIME * grid[best]
+    )
+
+
 class _HadamardState:
     """``w``, ``u``, ``v`` of the running paths and what derives from them.
 
@@ -363,7 +398,9 @@ def implicit_gradient_descent(
     have levelled off (neither improved by more than 1e-4 of the targets'
     variance while the time doubled, with the training loss below 0.99 of
     it: ``"stationary"``), or once its training MSE is below 1e-3 of the
-    targets' variance (``"interpolated"``). These runs
+    targets' variance (``"interpolated"``). All paths stop once their mean
+    validation MSE is 1.03 times its minimum, at more than 1.5 times that
+    minimum's time (``"overfitting"``: the mean is what they are run for). These runs
     serve to choose ``dense_start``.
     """
     dtype = design.dtype
@@ -456,6 +493,19 @@ def implicit_gradient_descent(
             if path.stop_reason is not None or n_iter == max_iter:
                 stopped[row] = True
                 finals[k] = (state.sparse[row].copy(), state.v[row].copy())
+        if (
+            has_validation
+            and n_paths > 1
+            and n_iter % _POWER_REFRESH == 0
+            and _mean_curve_turned_up(paths, float(time.min()))
+        ):
+            # The mean validation curve, whose minimum is all the folds are
+            # run for, has clearly turned up: the running folds stop too.
+            for row, k in enumerate(live):
+                if not stopped[row]:
+                    paths[k].stop_reason = "overfitting"
+                    stopped[row] = True
+                    finals[k] = (state.sparse[row].copy(), state.v[row].copy())
         if stopped.all():
             break
         if stopped.any():

@@ -11,7 +11,11 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_scalar
 
 from ._base import LinearInterpolatorMixin
-from ._gradient_descent import PathDesign, implicit_gradient_descent
+from ._gradient_descent import (
+    PathDesign,
+    implicit_gradient_descent,
+    mean_validation_curve,
+)
 
 # A diverging run is retried with half the step this many times.
 _MAX_STEP_HALVINGS = 3
@@ -151,7 +155,9 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
     Cross-validation paths run with the dense part off and stop once the
     validation error has clearly turned up (1.1 times its minimum, at 1.5
     times that minimum's time, or after fitting 90% of the remaining training
-    error without a better validation error) or levelled off. The fold curves
+    error without a better validation error), or levelled off, or once the
+    folds' mean validation error is 1.03 times its minimum at 1.5 times that
+    minimum's time. The fold curves
     are compared on the union of their time points (piecewise linear) and
     ``dense_start_`` is the time of the lowest mean validation MSE.
 
@@ -392,11 +398,10 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
             results = [self._run(design.subset(fold), np.inf)[0] for fold in folds]
         else:
             results = self._run(design, np.inf)
-        times = [result.time_curve for result in results]
-        grid = np.unique(np.concatenate(times))
         # A fold that stopped early keeps its last value (it stopped because
-        # its curve had turned up or levelled off, or it nearly interpolated).
-        mse_path = np.column_stack(
-            [np.interp(grid, r.time_curve, r.validation_curve) for r in results]
+        # its curve, or the mean curve, had turned up or levelled off, or it
+        # nearly interpolated).
+        return mean_validation_curve(
+            [result.time_curve for result in results],
+            [result.validation_curve for result in results],
         )
-        return grid, mse_path
