@@ -18,24 +18,14 @@ plus the agreement of the solutions. Run::
 """
 
 import argparse
-import time
 
 import numpy as np
+from _timing import median_time  # benchmarks/_timing.py
 from scipy.optimize import linprog
 
 from sk_implicit._min_l1 import MinL1Interpolator
 from sk_implicit._min_l2 import MinL2Interpolator
 from sk_implicit.datasets import make_sparse_regression
-
-
-def _median_time(func, repeats):
-    """Median wall-clock time of ``func()`` and its last result."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)), result
 
 
 def _direct_pinv(X, y):
@@ -60,11 +50,11 @@ def run(n=200, d=20000, repeats=3, seed=0, full_lp=True):
     out = {"n": n, "d": d, "repeats": repeats}
     print(f"n={n} d={d} repeats={repeats} (median wall-clock seconds)")
 
-    t_pinv, coef_pinv = _median_time(lambda: _direct_pinv(X, y), repeats)
-    t_l2, l2 = _median_time(
+    t_pinv, coef_pinv = median_time(lambda: _direct_pinv(X, y), repeats)
+    t_l2, l2 = median_time(
         lambda: MinL2Interpolator(fit_intercept=False).fit(X, y), repeats
     )
-    t_l2i, _ = _median_time(lambda: MinL2Interpolator().fit(X, y), repeats)
+    t_l2i, _ = median_time(lambda: MinL2Interpolator().fit(X, y), repeats)
     out["l2_ratio"] = t_l2 / t_pinv
     out["l2_max_abs_diff"] = float(np.abs(l2.coef_ - coef_pinv).max())
     print(f"pinv(X) @ y                      {t_pinv:8.3f}")
@@ -75,8 +65,8 @@ def run(n=200, d=20000, repeats=3, seed=0, full_lp=True):
     )
     print(f"MinL2Interpolator (intercept)    {t_l2i:8.3f}")
 
-    t_lp, coef_lp = _median_time(lambda: _direct_basis_pursuit(X, y), repeats)
-    t_l1, l1 = _median_time(
+    t_lp, coef_lp = median_time(lambda: _direct_basis_pursuit(X, y), repeats)
+    t_l1, l1 = median_time(
         lambda: MinL1Interpolator(fit_intercept=False).fit(X, y), repeats
     )
     out["l1_ratio"] = t_l1 / t_lp
@@ -92,7 +82,7 @@ def run(n=200, d=20000, repeats=3, seed=0, full_lp=True):
         f"rel diff l1 norm {out['l1_norm_rel_diff']:.1e}"
     )
     if full_lp:
-        t_full, full = _median_time(
+        t_full, full = median_time(
             lambda: MinL1Interpolator(fit_intercept=False, working_set=False).fit(X, y),
             repeats,
         )
@@ -102,7 +92,7 @@ def run(n=200, d=20000, repeats=3, seed=0, full_lp=True):
             f"  same, working_set=False        {t_full:8.3f}  "
             f"ratio {out['l1_full_lp_ratio']:.3f}  max|diff coef| {diff:.1e}"
         )
-    t_l1i, l1i = _median_time(lambda: MinL1Interpolator().fit(X, y), repeats)
+    t_l1i, l1i = median_time(lambda: MinL1Interpolator().fit(X, y), repeats)
     out["l1_intercept_ratio"] = t_l1i / t_lp
     print(
         f"MinL1Interpolator (intercept)    {t_l1i:8.3f}  "

@@ -18,24 +18,14 @@ By default ``--repeats`` is 3 for ``d <= 2000`` and 1 above (a single fit at
 
 import argparse
 import sys
-import time
 import warnings
 
 import numpy as np
+from _timing import median_time  # benchmarks/_timing.py
 from sklearn.linear_model import LassoCV
 
 from sk_implicit import ImplicitRegInterpolator
 from sk_implicit.datasets import excess_risk, make_sparse_regression
-
-
-def _median_time(func, repeats):
-    """Median wall-clock time of ``func()`` and its last result."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)), result
 
 
 def _relative_mse(model, X, y):
@@ -48,9 +38,9 @@ def run_one(n, d, repeats, seed=0, noise=0.5):
     print(f"[n={n} d={d}] ImplicitRegInterpolator ...", file=sys.stderr, flush=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        t_imp, imp = _median_time(lambda: ImplicitRegInterpolator().fit(X, y), repeats)
+        t_imp, imp = median_time(lambda: ImplicitRegInterpolator().fit(X, y), repeats)
         print(f"[n={n} d={d}] LassoCV ...", file=sys.stderr, flush=True)
-        t_lasso, lasso = _median_time(lambda: LassoCV(cv=5).fit(X, y), repeats)
+        t_lasso, lasso = median_time(lambda: LassoCV(cv=5).fit(X, y), repeats)
     for w in caught:
         print(f"[n={n} d={d}] {w.category.__name__}: {w.message}", file=sys.stderr)
     out = {

@@ -45,6 +45,7 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from _timing import median_time  # benchmarks/_timing.py
 
 from sk_implicit import ImplicitRegInterpolator, MinL1Interpolator, MinL2Interpolator
 from sk_implicit.datasets import make_sparse_regression
@@ -55,16 +56,6 @@ ESTIMATORS = {
     "MinL2Interpolator": MinL2Interpolator,
 }
 _PAGE = 4096
-
-
-def _median_time(func, repeats):
-    """Median wall-clock time of ``func()`` and its last result."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)), result
 
 
 def _rss_bytes():
@@ -189,7 +180,7 @@ def run_sweep(kind, sizes, fixed, repeats, seed=0):
         X, y, _ = make_sparse_regression(n, d, 5, noise=0.5, random_state=seed)
         for name, cls in ESTIMATORS.items():
             print(f"[{kind}] n={n} d={d} {name} ...", file=sys.stderr, flush=True)
-            t, _ = _median_time(
+            t, _ = median_time(
                 lambda cls=cls: _fit_quietly(cls, X, y, f"n={n} d={d} {name}"),
                 repeats,
             )

@@ -2,11 +2,16 @@
 
 import math
 import runpy
+import sys
 from pathlib import Path
 
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+# The scripts import their shared helper (benchmarks/_timing.py) as a script
+# run from that folder would.
+if str(BENCHMARKS) not in sys.path:
+    sys.path.insert(0, str(BENCHMARKS))
 
 
 def _main(name):
