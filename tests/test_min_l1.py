@@ -217,23 +217,6 @@ def test_bad_parameters(params, match):
         MinL1Interpolator(**params).fit(X, y)
 
 
-@pytest.mark.parametrize(
-    "X, y, match",
-    [
-        ([[np.nan, 1.0], [1.0, 2.0]], [1.0, 2.0], "NaN"),
-        ([[np.inf, 1.0], [1.0, 2.0]], [1.0, 2.0], "infinity"),
-        ([[1.0, 1.0], [1.0, 2.0]], [1.0, np.inf], "infinity"),
-        ([[1.0, 1.0], [1.0, 2.0]], [1.0, 2.0, 3.0], "inconsistent numbers"),
-        ([1.0, 2.0], [1.0, 2.0], "Expected 2D array"),
-        ([["a", "b"], ["c", "d"]], [1.0, 2.0], "could not convert|dtype"),
-        (np.empty((0, 3)), [], "0 sample"),
-    ],
-)
-def test_bad_input(X, y, match):
-    with pytest.raises(ValueError, match=match):
-        MinL1Interpolator().fit(X, y)
-
-
 def test_bad_sample_weight():
     X, y, _ = _data(n=10, d=20)
     with pytest.raises(ValueError, match="Negative"):
