@@ -208,7 +208,10 @@ class PathResult:
 class _Path:
     """Book-keeping of one path: curves, best validation point, stopping."""
 
-    def __init__(self, has_validation):
+    def __init__(self, has_validation, val_scale):
+        # val_scale: the variance of the path's centred training targets,
+        # the unit in which validation changes are judged.
+        self.val_scale = val_scale
         self.losses, self.times = [], []
         self.val_losses = [] if has_validation else None
         self.best_val, self.best_val_time = np.inf, 0.0
@@ -412,9 +415,7 @@ def implicit_gradient_descent(
     energy = design.target_energy()
     active = energy > 0  # a constant target is interpolated by beta = 0
     energy = np.where(active, energy, 1.0)
-    paths = [_Path(has_validation) for _ in range(n_paths)]
-    for path, scale in zip(paths, energy):
-        path.val_scale = scale
+    paths = [_Path(has_validation, scale) for scale in energy]
     finals = [None] * n_paths
 
     # The state of the running paths only (rows); `live` maps rows to paths.

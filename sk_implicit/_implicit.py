@@ -271,19 +271,21 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         if y_scale == 0.0:
             y_scale = 1.0  # constant y: beta = 0 interpolates
         y_scaled = data.y / data.y.dtype.type(y_scale)
-
-        if isinstance(self.dense_start, str):
-            self.cv_time_grid_, self.cv_mse_path_ = self._cv_path(data, y_scaled)
-            mean_mse = self.cv_mse_path_.mean(axis=1)
-            self.dense_start_ = float(self.cv_time_grid_[np.argmin(mean_mse)])
-        else:
-            self.dense_start_ = float(self.dense_start)
-
         weight = (
             np.ones(data.X.shape[0], dtype=data.X.dtype)
             if data.sample_weight is None
             else data.sample_weight
         )
+
+        if isinstance(self.dense_start, str):
+            self.cv_time_grid_, self.cv_mse_path_ = self._cv_path(
+                data, y_scaled, weight
+            )
+            mean_mse = self.cv_mse_path_.mean(axis=1)
+            self.dense_start_ = float(self.cv_time_grid_[np.argmin(mean_mse)])
+        else:
+            self.dense_start_ = float(self.dense_start)
+
         offset = data.implicit_offset
         design = PathDesign(
             data.X,
@@ -342,7 +344,7 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
                     ) from exc
                 step_scale, dense_step = step_scale / 2.0, dense_step / 2.0
 
-    def _cv_path(self, data, y_scaled):
+    def _cv_path(self, data, y_scaled, weight):
         """Validation MSE of each fold's Hadamard path on a common time grid.
 
         Fold ``k`` is the full data with weight zero off its training rows,
@@ -352,11 +354,6 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         """
         cv = check_cv(self.cv)
         n_samples = data.X.shape[0]
-        weight = (
-            np.ones(n_samples, dtype=data.X.dtype)
-            if data.sample_weight is None
-            else data.sample_weight
-        )
         kept = data.kept_rows
         n_rows = n_samples if kept is None else kept.size
         # Folds index the caller's rows; rows of zero weight were dropped.
