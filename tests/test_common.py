@@ -3,9 +3,16 @@
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.linear_model import Ridge
+from sklearn.tree import DecisionTreeRegressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sk_implicit import ImplicitRegInterpolator, MinL1Interpolator, MinL2Interpolator
+from sk_implicit import (
+    ImplicitRegInterpolator,
+    MinL1Interpolator,
+    MinL2Interpolator,
+    ResidualInterpolator,
+)
 
 # Every public estimator, with its default parameters. To add one, append it
 # here (one line); all checks must pass with no expected failures.
@@ -17,6 +24,9 @@ ESTIMATORS = [
     MinL1Interpolator(fit_intercept=False),
     MinL2Interpolator(fit_intercept=False),
     MinL2Interpolator(solver="lsmr"),
+    ResidualInterpolator(),
+    ResidualInterpolator(Ridge(alpha=1e-3), fit_intercept=False),
+    ResidualInterpolator(DecisionTreeRegressor(max_depth=3, random_state=0)),
 ]
 
 
