@@ -14,6 +14,7 @@ Three scikit-learn regressors that fit the training data exactly:
 from ._implicit import ImplicitRegInterpolator
 from ._min_l1 import MinL1Interpolator
 from ._min_l2 import MinL2Interpolator
+from ._path import implicit_path
 from ._residual import ResidualInterpolator
 
 __version__ = "0.1.0"
@@ -23,5 +24,6 @@ __all__ = [
     "MinL1Interpolator",
     "MinL2Interpolator",
     "ResidualInterpolator",
+    "implicit_path",
     "__version__",
 ]

@@ -1,108 +1,127 @@
 """The implicit-regularization interpolator of Zhou & Ge (ICML 2023)."""
 
-import numbers
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
-from sklearn.utils.validation import check_scalar
-
-from ._base import LinearInterpolatorMixin
-from ._gradient_descent import (
-    PathDesign,
-    implicit_gradient_descent,
-    mean_validation_curve,
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    process_routing,
 )
 
-# A diverging run is retried with half the step this many times.
-_MAX_STEP_HALVINGS = 3
+from ._base import LinearInterpolatorMixin
+from ._min_l2 import MinL2Interpolator
+from ._path import (
+    DivergenceError,
+    _Integrator,
+    build_problems,
+    first_activation_time,
+)
+from ._stopping import StoppingPolicy, ValidationCurves
+from ._validation import (
+    Interval,
+    Options,
+    StrOptions,
+    _fit_context,
+    _manual_routing,
+    _raise_for_params,
+    _routing_enabled,
+)
+
+# The validation curves are compared on a geometric time grid of this ratio
+# (2% time resolution), starting at half the first activation time.
+_GRID_RATIO = 1.02
+_GRID_START = 0.5
+# Relative cutoff of the eigenvalues of the folds' Gram matrices in the
+# cross-validated finish (singular values below ~1e-7 of the largest).
+_GRAM_RCOND = 1e-14
+
+# Experiment switch (to be settled by measurement on real data).
+VALIDATE_FINISHED = False
 
 
 class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
     r"""Interpolator trained by gradient descent on ``w*w - u*u + v``.
 
     The linear model ``beta = w * w - u * u + v`` has a sparse, l1-like
-    Hadamard part ``w * w - u * u`` and a dense, l2-like part ``v``. All are
-    trained by full-batch gradient descent on the (weighted) mean squared
-    error of the centred data, from ``w = u = init_scale`` and ``v = 0``:
+    Hadamard part ``w * w - u * u`` and a dense, l2-like part ``v`` [1]_.
+    Gradient descent with small steps on the (weighted) squared loss of the
+    centred data, from ``w = u = init_scale`` and ``v = 0``, trains the
+    Hadamard part first: its coordinates grow like
+    ``init_scale^2 exp(4 |g_j| t)`` (``g`` the gradient, ``t`` the
+    gradient-flow time), so the few most correlated with the residual (the
+    signal) are learned first, one plateau at a time, and the many that would
+    fit the noise much later [2]_, [3]_. At the time ``t_0 = dense_start`` the
+    dense part is switched on and absorbs what is left of the residual:
 
     .. math::
 
-        L(\beta) = \frac{1}{2 \sum_i s_i} \sum_i s_i (y_i - x_i^\top \beta)^2,
-        \qquad g = \nabla L(\beta),
+        \theta' = -4 g, \quad \beta_s = 2 \alpha^2 \sinh\theta
+        \quad (0 \le t \le t_0), \qquad
+        v = \arg\min \|v\|_2 \ \text{s.t.}\ X v = y - X \beta_s(t_0),
 
-        w \leftarrow w \odot (1 - 2 \eta g), \quad
-        u \leftarrow u \odot (1 + 2 \eta g), \quad
-        v \leftarrow v - \eta_v g \ [t \ge t_0],
+    with ``w^2 = alpha^2 e^theta``, ``u^2 = alpha^2 e^-theta``. ``v`` is the
+    limit of gradient descent on ``v`` alone from zero (a dense part much
+    faster than the sparse one), computed exactly: the minimum-l2-norm
+    interpolant of the residual, which spreads the noise harmlessly over many
+    directions when ``n_features >> n_samples`` [4]_. The model then
+    interpolates, or is the least-squares fit when no interpolant exists.
 
-    where ``s`` are the sample weights and ``t = sum of eta`` is the
-    gradient-flow time. The Hadamard coordinates grow like
-    ``init_scale^2 exp(4 |g_i| t)``: the few coordinates most correlated with
-    the residual (the signal) grow first, the many that fit the noise later.
-    The dense part is switched on at the time ``t_0 = dense_start``, after the
-    signal has been learned and before spurious sparse coordinates grow; it
-    then absorbs the remaining residual (the noise) as a small, dense,
-    harmless minimum-l2-norm-like fit, and the model interpolates. By default
-    ``t_0`` is chosen by K-fold cross-validation along the path of the
-    Hadamard part, as :class:`~sklearn.linear_model.LassoCV` chooses its
-    penalty along the Lasso path.
-
-    The Hadamard step ``eta`` is ``step_scale`` over a bound on the local
-    curvature, ``||X D||^2 / n + 2 ||g||_inf`` with
-    ``D = diag(2 sqrt(w^2 + u^2))``, recomputed as the parameters grow, so the
-    iterates follow gradient flow closely; the dense step is
-    ``eta_v = dense_step / (||X||^2 / n)``. The targets are divided by their
-    standard deviation during the fit, so ``init_scale`` and ``dense_start``
-    are relative to the scale of ``y`` and the model is equivariant to it.
-    (Without intercept, ``y`` is divided by its root mean square.)
+    ``t_0`` is chosen by K-fold cross-validation along the path, as
+    :class:`~sklearn.linear_model.LassoCV` chooses its penalty: each fold's
+    path is integrated once, its finished model (path plus minimum-l2
+    interpolant of the fold's residual) is validated on the held-out rows at
+    every time, and the time of the lowest mean validation error is kept.
+    The path is integrated by :func:`implicit_path`'s integrator, which
+    follows the gradient flow of small-step gradient descent.
 
     Parameters
     ----------
-    init_scale : float, default=1e-10
-        Initial value ``alpha`` of every ``w_i`` and ``u_i``, relative to the
-        standard deviation of ``y``. Small values give a sparser (l1-like)
-        Hadamard path; large values make it l2-like. The knob to grid-search.
+    init_scale : float or array-like of float, default=1e-30
+        Initial value ``alpha`` of every ``w_j`` and ``u_j``, relative to the
+        root mean square of the centred ``y``. Smaller is sparser: the path
+        moves from plateau to plateau, each a least-squares fit on the
+        coordinates learned so far. Several values: the pair (init scale,
+        time) is chosen together by the cross-validation, as
+        :class:`~sklearn.linear_model.ElasticNetCV` chooses ``l1_ratio``.
     dense_start : "cv" or float, default="cv"
-        Gradient-flow time at which the dense part starts to learn. ``"cv"``
-        chooses it by cross-validation along the path (see ``cv``); a
-        non-negative float sets it; ``0`` trains both parts jointly from the
-        start, ``np.inf`` never trains the dense part (plain gradient descent
-        on ``w * w - u * u``, which tends to the minimum-l1 interpolator as
-        ``init_scale -> 0`` and to the minimum-l2 one as ``init_scale -> inf``).
+        Gradient-flow time ``t_0`` at which the dense part is switched on (in
+        the units of :func:`implicit_path`, with ``y`` scaled to unit root
+        mean square). ``"cv"`` chooses it by cross-validation; ``0`` gives the
+        minimum-l2-norm interpolator (the dense part alone); ``np.inf``
+        never switches it on: the Hadamard part alone, run until it
+        interpolates (the minimum-l1-norm interpolator as
+        ``init_scale -> 0``).
     cv : int, cross-validation generator or iterable, default=5
         Folds used when ``dense_start="cv"``, as in
         :func:`~sklearn.model_selection.check_cv` (an int gives unshuffled
-        :class:`~sklearn.model_selection.KFold`).
-    step_scale : float, default=0.5
-        Hadamard step size as a fraction of the inverse curvature bound, in
-        ``(0, 1)`` (below 1 keeps ``w`` and ``u`` positive). Smaller is closer
-        to gradient flow and slower: on the paper's setting, halving it
-        changes ``coef_`` by less than 1% and the excess risk by a few
-        percent.
-    dense_step : float, default=1.0
-        Dense step size as a fraction of ``1 / (||X||^2 / n)``, the inverse
-        smoothness of the loss in ``v``: how fast the dense part absorbs the
-        residual once switched on. Once it is on, the two steps add up along
-        shared directions: ``step_scale + dense_step`` must be below 2.
-    max_iter : int, default=20000
-        Maximum number of gradient steps of each run (the final fit and each
-        cross-validation path).
+        :class:`~sklearn.model_selection.KFold`). ``groups`` reach its
+        ``split`` through metadata routing, as with ``LassoCV``.
+    path_tol : float, default=0.05
+        Accuracy of the path's integration: the largest local error of a step
+        in ``log(w^2 / init_scale^2)``, i.e. a relative error in each
+        coordinate of the Hadamard part. The error against gradient descent
+        with small steps grows about in proportion (0.5% to 1.5% of the
+        coefficients mid-transition at 0.05, nothing on the plateaus).
+    max_iter : int, default=10000
+        Maximum number of integration steps of each run (the
+        cross-validation and the final path).
     tol : float, default=1e-6
-        Stop when the training MSE is at most ``tol`` times the variance of
-        ``y`` (interpolation), or when ``||g||_inf`` has dropped below ``tol``
-        times its initial value (a least-squares fit that cannot interpolate,
-        e.g. when ``n_samples > n_features``).
+        The model interpolates when its (weighted) training MSE is at most
+        ``tol`` times the weighted mean square of the centred ``y``.
     fit_intercept : bool, default=True
         Whether to fit an unpenalised intercept (by centring the data).
     callback : callable, default=None
-        Called after each step of the final fit as ``callback(info)``, with a
-        dict with keys ``"iteration"``, ``"time"`` (gradient-flow time),
-        ``"sparse_coef"``, ``"dense_coef"`` (in the units of ``y``, fresh
-        arrays) and ``"loss"`` (training MSE relative to the variance of
-        ``y``). Use it to record the training dynamics.
+        Called after each step of the final path as ``callback(info)``, with
+        a dict with keys ``"iteration"``, ``"time"``, ``"sparse_coef"`` (in
+        the units of ``y``) and ``"loss"`` (training MSE relative to the mean
+        square of the centred ``y``).
 
     Attributes
     ----------
@@ -111,25 +130,34 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
     intercept_ : float
         Intercept (0 if ``fit_intercept=False``).
     sparse_coef_ : ndarray of shape (n_features,)
-        The Hadamard part ``w * w - u * u`` at the end of training.
+        The Hadamard part ``w * w - u * u`` at ``dense_start_``.
     dense_coef_ : ndarray of shape (n_features,)
-        The dense part ``v`` at the end of training.
+        The dense part ``v``: the minimum-l2 interpolant of the residual.
     dense_start_ : float
-        Gradient-flow time at which the dense part was switched on.
+        The time ``t_0`` at which the dense part was switched on.
+    init_scale_ : float
+        The init scale of the returned model.
     n_iter_ : int
-        Number of gradient steps of the final fit.
-    loss_curve_ : ndarray of shape (n_iter_ + 1,)
-        Training MSE relative to the variance of ``y`` at each iterate.
+        Number of integration steps of the final path.
     time_curve_ : ndarray of shape (n_iter_ + 1,)
-        Gradient-flow time at each iterate.
+        Gradient-flow time of each iterate of the final path.
+    loss_curve_ : ndarray of shape (n_iter_ + 1,)
+        Relative training MSE of the Hadamard part at each iterate.
+    stop_reason_ : str
+        Why the cross-validation paths stopped: ``"overfitting"`` (the mean
+        validation error had clearly turned up), ``"levelled"`` (it had
+        stopped moving), ``"interpolated"`` (every fold's path reached its
+        end) or ``"max_iter"``; ``"fixed"`` without cross-validation.
     converged_ : bool
-        Whether the fit reached interpolation (or a least-squares stationary
-        point) before ``max_iter``.
+        Whether the model interpolates (or is the least-squares fit where no
+        interpolant exists) and its path reached ``dense_start_`` within
+        ``max_iter``.
     cv_time_grid_ : ndarray of shape (n_times,)
-        Gradient-flow times at which the cross-validation error was compared
-        (only with ``dense_start="cv"``).
-    cv_mse_path_ : ndarray of shape (n_times, n_folds)
-        Validation MSE of the Hadamard path of each fold at those times.
+        Times at which the folds' validation errors were compared (only with
+        ``dense_start="cv"``).
+    cv_mse_path_ : ndarray of shape (n_init_scales, n_times, n_folds)
+        Validation MSE of each fold's finished model at those times (NaN
+        past the end of an init scale's run).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -137,9 +165,11 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
 
     See Also
     --------
+    implicit_path : The Hadamard part's path on its own.
+    ResidualInterpolator : Any regressor plus the minimum-l2 interpolant of
+        its residual.
     MinL1Interpolator : The minimum-l1-norm interpolator (basis pursuit).
     MinL2Interpolator : The minimum-l2-norm interpolator.
-    sklearn.linear_model.LassoCV : Sparse regression that does not interpolate.
 
     Notes
     -----
@@ -147,31 +177,23 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
     weighted means and the intercept is ``y_mean - X_mean @ coef_``; within
     cross-validation each training fold is centred by its own means.
 
-    Stopping: see ``tol``. When ``max_iter`` ends the final fit first, a
-    :class:`~sklearn.exceptions.ConvergenceWarning` is raised and
-    ``converged_`` is False. A run whose loss becomes non-finite is restarted
-    with half the steps (up to three times), then raises an error.
-
-    Cross-validation paths run with the dense part off and stop once the
-    validation error has clearly turned up (1.1 times its minimum, at 1.5
-    times that minimum's time, or after fitting 90% of the remaining training
-    error without a better validation error), or levelled off, or once the
-    folds' mean validation error is 1.03 times its minimum at 1.5 times that
-    minimum's time. The fold curves
-    are compared on the union of their time points (piecewise linear) and
-    ``dense_start_`` is the time of the lowest mean validation MSE.
+    The targets are divided by their root mean square during the fit, so
+    ``init_scale`` and ``dense_start`` are relative to the scale of ``y`` and
+    the model is equivariant to it.
 
     References
     ----------
     .. [1] J. Zhou and R. Ge, "Implicit Regularization Leads to Benign
        Overfitting for Sparse Linear Regression", ICML 2023.
        https://arxiv.org/abs/2302.00257
-    .. [2] B. Woodworth, S. Gunasekar, J. D. Lee, E. Moroshko, P. Savarese,
-       I. Golan, D. Soudry and N. Srebro, "Kernel and Rich Regimes in
-       Overparametrized Models", COLT 2020. https://arxiv.org/abs/2002.09277
-    .. [3] T. Vaskevicius, V. Kanade and P. Rebeschini, "Implicit
+    .. [2] T. Vaskevicius, V. Kanade and P. Rebeschini, "Implicit
        Regularization for Optimal Sparse Recovery", NeurIPS 2019.
        https://arxiv.org/abs/1909.05122
+    .. [3] S. Pesme and N. Flammarion, "Saddle-to-Saddle Dynamics in Diagonal
+       Linear Networks", NeurIPS 2023. https://arxiv.org/abs/2304.00488
+    .. [4] V. Muthukumar, K. Vodrahalli, V. Subramanian and A. Sahai,
+       "Harmless interpolation of noisy data in regression", IEEE JSAIT 2020.
+       https://arxiv.org/abs/1903.09139
 
     Examples
     --------
@@ -187,15 +209,29 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
     True
     """
 
+    _parameter_constraints: dict = {
+        "init_scale": [Interval(Real, 0.0, 1e100, closed="right"), "array-like"],
+        "dense_start": [
+            StrOptions({"cv"}),
+            Interval(Real, 0.0, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "cv": ["cv_object"],
+        "path_tol": [Interval(Real, 0.0, 1.0, closed="right")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0.0, 1.0, closed="both")],
+        "fit_intercept": ["boolean"],
+        "callback": [callable, None],
+    }
+
     def __init__(
         self,
         *,
-        init_scale=1e-10,
+        init_scale=1e-30,
         dense_start="cv",
         cv=5,
-        step_scale=0.5,
-        dense_step=1.0,
-        max_iter=20_000,
+        path_tol=0.05,
+        max_iter=10_000,
         tol=1e-6,
         fit_intercept=True,
         callback=None,
@@ -203,52 +239,15 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         self.init_scale = init_scale
         self.dense_start = dense_start
         self.cv = cv
-        self.step_scale = step_scale
-        self.dense_step = dense_step
+        self.path_tol = path_tol
         self.max_iter = max_iter
         self.tol = tol
         self.fit_intercept = fit_intercept
         self.callback = callback
 
-    def _check_params(self):
-        check_scalar(
-            self.init_scale,
-            "init_scale",
-            numbers.Real,
-            min_val=0.0,
-            include_boundaries="neither",
-        )
-        if not (isinstance(self.dense_start, str) and self.dense_start == "cv"):
-            check_scalar(self.dense_start, "dense_start", numbers.Real, min_val=0.0)
-        check_scalar(
-            self.step_scale,
-            "step_scale",
-            numbers.Real,
-            min_val=0.0,
-            max_val=1.0,
-            include_boundaries="neither",
-        )
-        check_scalar(
-            self.dense_step,
-            "dense_step",
-            numbers.Real,
-            min_val=0.0,
-            max_val=2.0,
-            include_boundaries="left",
-        )
-        if self.step_scale + self.dense_step >= 2.0:
-            raise ValueError(
-                "step_scale + dense_step must be < 2 (the two steps add up along "
-                f"shared directions once the dense part is on), got "
-                f"{self.step_scale} + {self.dense_step}."
-            )
-        check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
-        check_scalar(self.tol, "tol", numbers.Real, min_val=0.0)
-        if self.callback is not None and not callable(self.callback):
-            raise TypeError(f"callback must be callable, got {self.callback!r}.")
-
-    def fit(self, X, y, sample_weight=None):
-        """Train the model by gradient descent until it interpolates.
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, **params):
+        """Integrate the path, choose its time, and finish with the dense part.
 
         Parameters
         ----------
@@ -257,110 +256,48 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights of the samples in the mean squared error;
-            samples with zero weight are dropped.
+            Non-negative weights of the samples in the squared loss; samples
+            with zero weight are dropped.
+        **params : dict
+            Parameters passed to the cross-validation splitter (e.g.
+            ``groups``); only with ``sklearn.set_config(
+            enable_metadata_routing=True)``, as for ``LassoCV``.
 
         Returns
         -------
         self : object
             Fitted estimator.
         """
-        self._check_params()
+        _raise_for_params(params, self, "fit")
+        scales = _init_scales(self.init_scale)
+        for attr in ("cv_time_grid_", "cv_mse_path_"):
+            self.__dict__.pop(attr, None)
         data = self._validate_and_centre(X, y, sample_weight)
-        y_scale = float(np.sqrt(np.average(data.y**2, weights=data.sample_weight)))
-        if y_scale == 0.0:
-            y_scale = 1.0  # constant y: beta = 0 interpolates
-        y_scaled = data.y / data.y.dtype.type(y_scale)
-        weight = (
-            np.ones(data.X.shape[0], dtype=data.X.dtype)
-            if data.sample_weight is None
-            else data.sample_weight
-        )
-
         if isinstance(self.dense_start, str):
-            self.cv_time_grid_, self.cv_mse_path_ = self._cv_path(
-                data, y_scaled, weight
+            routed = (
+                process_routing(self, "fit", sample_weight=sample_weight, **params)
+                if _routing_enabled()
+                else _manual_routing({"splitter": {}})
             )
-            mean_mse = self.cv_mse_path_.mean(axis=1)
-            self.dense_start_ = float(self.cv_time_grid_[np.argmin(mean_mse)])
+            folds = self._folds(X, y, data, routed.splitter.split)
+            scale, time = self._cross_validate(data, scales, folds)
         else:
-            self.dense_start_ = float(self.dense_start)
-
-        offset = data.implicit_offset
-        design = PathDesign(
-            data.X,
-            y_scaled,
-            weight[None, :],
-            X_offset=None if offset is None else offset[None, :],
-        )
-        callback = None
-        if self.callback is not None:
-
-            def callback(info):
-                info = dict(info)
-                info["sparse_coef"] = info["sparse_coef"] * y_scale
-                info["dense_coef"] = info["dense_coef"] * y_scale
-                self.callback(info)
-
-        (result,) = self._run(design, self.dense_start_, callback=callback)
-
-        self.sparse_coef_ = (result.sparse_coef * y_scale).astype(data.y.dtype)
-        self.dense_coef_ = (result.dense_coef * y_scale).astype(data.y.dtype)
-        self._set_intercept(self.sparse_coef_ + self.dense_coef_, data)
-        self.n_iter_ = result.n_iter
-        self.loss_curve_ = result.loss_curve
-        self.time_curve_ = result.time_curve
-        self.converged_ = result.stop_reason != "max_iter"
-        if not self.converged_:
-            warnings.warn(
-                f"ImplicitRegInterpolator stopped after max_iter={self.max_iter} "
-                f"steps with a relative training MSE of {result.loss_curve[-1]:.2e} "
-                f"> tol={self.tol:g}; it does not interpolate yet. Increase "
-                "max_iter (or step_scale).",
-                ConvergenceWarning,
-            )
+            scale, time = scales[0], float(self.dense_start)
+            self.stop_reason_ = "fixed"
+        self.init_scale_ = float(scale)
+        self._fit_path(data, scale, time)
         return self
 
-    def _run(self, design, dense_start, *, callback=None):
-        """Gradient descent, restarted with half the step if it diverges."""
-        step_scale, dense_step = self.step_scale, self.dense_step
-        for attempt in range(_MAX_STEP_HALVINGS + 1):
-            try:
-                return implicit_gradient_descent(
-                    design,
-                    init_scale=self.init_scale,
-                    dense_start=dense_start,
-                    step_scale=step_scale,
-                    dense_step=dense_step,
-                    max_iter=self.max_iter,
-                    tol=self.tol,
-                    callback=callback,
-                )
-            except FloatingPointError as exc:
-                if attempt == _MAX_STEP_HALVINGS:
-                    raise ValueError(
-                        f"Gradient descent diverged even with step_scale="
-                        f"{step_scale:g}; check the input for extreme values."
-                    ) from exc
-                step_scale, dense_step = step_scale / 2.0, dense_step / 2.0
+    # -- cross-validation ------------------------------------------------------
 
-    def _cv_path(self, data, y_scaled, weight):
-        """Validation MSE of each fold's Hadamard path on a common time grid.
-
-        Fold ``k`` is the full data with weight zero off its training rows,
-        centred by its own training means, and is validated on its held-out
-        rows. With dense ``X`` all folds run together (:class:`PathDesign`:
-        one stream of ``X`` per step for all of them).
-        """
+    def _folds(self, X, y, data, split_params):
+        """(train, test) positions among the kept rows, per fold."""
         cv = check_cv(self.cv)
-        n_samples = data.X.shape[0]
         kept = data.kept_rows
-        n_rows = n_samples if kept is None else kept.size
-        # Folds index the caller's rows; rows of zero weight were dropped.
         position = None if kept is None else np.cumsum(kept) - 1
-        train_weight, test_weight = [], []
-        for train, test in cv.split(np.zeros((n_rows, 1))):
-            if kept is not None:
+        folds = []
+        for train, test in cv.split(X, y, **split_params):
+            if kept is not None:  # rows of zero weight were dropped
                 train = position[train[kept[train]]]
                 test = position[test[kept[test]]]
             if train.size == 0 or test.size == 0:
@@ -368,37 +305,252 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
                     "A cross-validation fold has no training or no held-out "
                     "sample of positive weight."
                 )
-            train_weight.append(np.zeros(n_samples, dtype=weight.dtype))
-            train_weight[-1][train] = weight[train]
-            test_weight.append(np.zeros(n_samples, dtype=weight.dtype))
-            test_weight[-1][test] = weight[test]
-        train_weight = np.vstack(train_weight)
-        test_weight = np.vstack(test_weight)
+            folds.append((train, test))
+        return folds
 
-        X_offset = y_offset = None
-        if self.fit_intercept:
-            fold_sum = train_weight.sum(axis=1)
-            X_offset = np.asarray(data.X.T @ train_weight.T).T / fold_sum[:, None]
-            y_offset = train_weight @ y_scaled / fold_sum
-        design = PathDesign(
-            data.X,
-            y_scaled,
-            train_weight,
-            X_offset=X_offset.astype(data.X.dtype) if X_offset is not None else None,
-            y_offset=y_offset,
-            validation_weight=test_weight,
+    def _cross_validate(self, data, scales, folds):
+        """Integrate every fold's path; return the chosen (init scale, time).
+
+        All folds (and init scales) run as one batch until the stopping policy
+        settles the minimum of each init scale's mean validation curve.
+        """
+        problems, _, column_scale = build_problems(
+            data, scales, fit_intercept=self.fit_intercept, folds=folds
         )
-        if sp.issparse(data.X):
-            # A sparse product costs nnz(X) per path, batched or not: one fold
-            # at a time keeps the memory to that of a single path.
-            folds = np.eye(design.n_paths, dtype=bool)
-            results = [self._run(design.subset(fold), np.inf)[0] for fold in folds]
+        n_folds, n_scales = len(folds), scales.size
+        integrator = _Integrator(problems, column_scale, tolerance=self.path_tol)
+        finish = (
+            _FoldFinish(data, folds, self.fit_intercept) if VALIDATE_FINISHED else None
+        )
+        start = _GRID_START * first_activation_time(problems, column_scale)
+        curves = [
+            ValidationCurves(n_folds, start[s::n_scales].min(), _GRID_RATIO)
+            for s in range(n_scales)
+        ]
+        policies = [StoppingPolicy() for _ in range(n_scales)]
+        reasons = [None] * n_scales
+        val_weight, val_sum = problems.validation_weight, problems.validation_sum
+
+        def observe(record):
+            e = record.residuals
+            if finish is not None:
+                e = np.array(
+                    [
+                        finish.validation_residual(k // n_scales, e[row])
+                        for row, k in enumerate(record.ids)
+                    ]
+                )
+            ids = record.ids
+            values = np.einsum("ki,ki->k", val_weight[ids] * e, e) / val_sum[ids]
+            for row, k in enumerate(ids):
+                fold, s = divmod(int(k), n_scales)
+                curves[s].add(fold, record.time[row], values[row])
+            stop = np.zeros(ids.size, dtype=bool)
+            for s in range(n_scales):
+                rows = np.flatnonzero(ids % n_scales == s)
+                if rows.size and reasons[s] is None:
+                    reasons[s] = policies[s].check(curves[s], record.loss[rows])
+                stop[rows] |= reasons[s] is not None
+            return stop
+
+        result = integrator.run(
+            t_end=np.full(problems.n_problems, np.inf),
+            max_iter=self.max_iter,
+            observer=observe,
+        )
+        grids, paths, best = [], [], []
+        for s in range(n_scales):
+            times, mse_path = curves[s].finish()
+            grids.append(times)
+            paths.append(mse_path)
+            mean = mse_path.mean(axis=1)
+            i = int(np.argmin(mean))
+            best.append((mean[i], times[i], s))
+            if reasons[s] is None:
+                reasons[s] = "max_iter" if result["max_iter"] else "interpolated"
+        _, time, s_best = min(best)
+        self.stop_reason_ = reasons[s_best]
+        longest = max(grids, key=len)
+        self.cv_time_grid_ = longest if n_scales == 1 else grids
+        self.cv_mse_path_ = np.full((n_scales, longest.size, n_folds), np.nan)
+        for s, mse_path in enumerate(paths):
+            self.cv_mse_path_[s, : mse_path.shape[0]] = mse_path
+        return scales[s_best], time
+
+    # -- the final fit ---------------------------------------------------------
+
+    def _fit_path(self, data, scale, time):
+        """Integrate the full path to ``time``, then add the dense part."""
+        problems, y_scale, column_scale = build_problems(
+            data, np.array([scale]), fit_intercept=self.fit_intercept
+        )
+        integrator = _Integrator(problems, column_scale, tolerance=self.path_tol)
+        times, losses = [], []
+        until_interpolation = np.isinf(time)
+
+        def observe(record):
+            times.append(float(record.time[0]))
+            losses.append(float(record.loss[0]))
+            if self.callback is not None and record.n_iter > 0:
+                self.callback(
+                    {
+                        "iteration": record.n_iter,
+                        "time": times[-1],
+                        "sparse_coef": record.coef(0) * y_scale,
+                        "loss": losses[-1],
+                    }
+                )
+            # dense_start=inf: the Hadamard part alone, until it interpolates.
+            return np.array([until_interpolation and losses[-1] <= self.tol])
+
+        try:
+            result = integrator.run(
+                t_end=np.array([time]), max_iter=self.max_iter, observer=observe
+            )
+        except DivergenceError as exc:
+            raise ValueError(str(exc)) from exc
+        sparse = result["coef"][0] * y_scale
+        self.n_iter_ = int(result["n_iter"][0])
+        self.time_curve_ = np.asarray(times)
+        self.loss_curve_ = np.asarray(losses)
+        self.dense_start_ = float(times[-1]) if until_interpolation else float(time)
+
+        if until_interpolation:
+            dense = np.zeros_like(sparse)
         else:
-            results = self._run(design, np.inf)
-        # A fold that stopped early keeps its last value (it stopped because
-        # its curve, or the mean curve, had turned up or levelled off, or it
-        # nearly interpolated).
-        return mean_validation_curve(
-            [result.time_curve for result in results],
-            [result.validation_curve for result in results],
+            residual = data.y.astype(np.float64) - _centred_predict(data, sparse)
+            dense = _min_l2_coef(data, residual, self.fit_intercept)
+        dtype = data.y.dtype
+        self.sparse_coef_ = sparse.astype(dtype)
+        self.dense_coef_ = dense.astype(dtype)
+        self._set_intercept(self.sparse_coef_ + self.dense_coef_, data)
+
+        relative_mse, status = _outcome(data, sparse + dense, self.tol)
+        path_done = not result["max_iter"]
+        self.converged_ = path_done and status != "not_converged"
+        if not path_done:
+            warnings.warn(
+                f"ImplicitRegInterpolator's path stopped after max_iter="
+                f"{self.max_iter} steps at time {times[-1]:.3g}, before "
+                f"dense_start={time:.3g}; increase max_iter.",
+                ConvergenceWarning,
+            )
+        elif status == "not_converged":
+            warnings.warn(
+                "ImplicitRegInterpolator does not interpolate (relative "
+                f"training MSE {relative_mse:.2e} > tol={self.tol:g}) and is "
+                "not the least-squares fit.",
+                ConvergenceWarning,
+            )
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object (``groups`` to the splitter).
+
+        Returns
+        -------
+        routing : MetadataRouter
+            The routing of ``fit``'s extra parameters to ``cv.split``.
+        """
+        return (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(
+                splitter=check_cv(self.cv),
+                method_mapping=MethodMapping().add(caller="fit", callee="split"),
+            )
         )
+
+
+def _init_scales(init_scale):
+    """``init_scale`` as a non-empty 1d array of values in (0, 1e100]."""
+    scales = np.atleast_1d(np.asarray(init_scale, dtype=float))
+    if (
+        scales.ndim != 1
+        or scales.size == 0
+        or not np.all((scales > 0) & (scales <= 1e100))
+    ):
+        raise ValueError(
+            "init_scale must be a positive number at most 1e100, or a non-empty "
+            f"array of them; got {init_scale!r}."
+        )
+    return scales
+
+
+def _centred_predict(data, coef):
+    out = np.asarray(data.X @ coef).ravel()
+    if data.implicit_offset is not None:
+        out = out - data.implicit_offset @ coef
+    return out
+
+
+def _min_l2_coef(data, residual, fit_intercept):
+    """Minimum-l2 (weighted least-squares) coefficients for ``residual``."""
+    model = MinL2Interpolator(fit_intercept=fit_intercept)
+    model.fit(data.X, residual, sample_weight=data.sample_weight)
+    return model.coef_.astype(np.float64)
+
+
+def _outcome(data, coef, tol):
+    """(relative MSE, "interpolated" | "least_squares" | "not_converged")."""
+    y = data.y.astype(np.float64)
+    w = np.ones(y.size) if data.sample_weight is None else data.sample_weight
+    r = y - _centred_predict(data, coef)
+    peak = max(np.abs(y).max(), np.finfo(float).tiny)
+    energy = np.average((y / peak) ** 2, weights=w)
+    relative = np.average((r / peak) ** 2, weights=w) / energy if energy > 0 else 0.0
+    if relative <= tol:
+        return relative, "interpolated"
+    X = data.X
+    grad = np.asarray(X.T @ (w * r)).ravel()
+    if data.implicit_offset is not None:
+        grad = grad - data.implicit_offset * (w * r).sum()
+    norm = (
+        np.sqrt(np.asarray(X.multiply(X).sum(axis=0)).ravel())
+        if sp.issparse(X)
+        else np.linalg.norm(X, axis=0)
+    )
+    scale = norm.max() * np.linalg.norm(np.sqrt(w) * r)
+    if scale == 0 or np.abs(grad).max() <= 1e-6 * scale:
+        return relative, "least_squares"
+    return relative, "not_converged"
+
+
+class _FoldFinish:
+    """The folds' finished models on their validation rows.
+
+    For fold ``k``, the minimum-l2 interpolant of a training residual
+    ``e_tr`` predicts ``-Q_k e_tr`` on the validation rows, with
+    ``Q_k = X_val X_tr^+`` (both centred by the fold's training means), so the
+    finished model's validation residual is ``e_val - Q_k e_tr``. ``Q_k``
+    comes from one Gram matrix ``X X^T`` of all rows, centred per fold by
+    rank-one corrections and pseudo-inverted by ``eigh`` with relative cutoff
+    ``_GRAM_RCOND``.
+    """
+
+    def __init__(self, data, folds, fit_intercept):
+        Xf = data.X.astype(np.float64)
+        G = Xf @ Xf.T
+        G = G.toarray() if sp.issparse(G) else np.asarray(G)
+        n = G.shape[0]
+        weight = np.ones(n) if data.sample_weight is None else data.sample_weight
+        self.n = n
+        self.maps = []
+        for train, test in folds:
+            Gc = G
+            if fit_intercept:
+                w = np.zeros(n)
+                w[train] = weight[train]
+                o = np.asarray(Xf.T @ w).ravel() / w.sum()
+                a = np.asarray(Xf @ o).ravel()
+                Gc = G - a[:, None] - a[None, :] + o @ o
+            vals, vecs = scipy.linalg.eigh(Gc[np.ix_(train, train)])
+            keep = vals > _GRAM_RCOND * max(vals[-1], 0.0)
+            inv = (vecs[:, keep] / vals[keep]) @ vecs[:, keep].T
+            self.maps.append((train, test, Gc[np.ix_(test, train)] @ inv))
+
+    def validation_residual(self, fold, residual):
+        """Residual of the fold's finished model (zero off its test rows)."""
+        train, test, Q = self.maps[fold]
+        out = np.zeros(self.n)
+        out[test] = residual[test] - Q @ residual[train]
+        return out

@@ -1,15 +1,22 @@
-"""ImplicitRegInterpolator: dynamics against theory, limits, API behaviour."""
+"""ImplicitRegInterpolator: limits, the finish, cross-validation, API behaviour."""
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.integrate import solve_ivp
+import sklearn
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LassoCV, LinearRegression
+from sklearn.linear_model import LinearRegression
+from sklearn.model_selection import GroupKFold, KFold
 
-from sk_implicit import ImplicitRegInterpolator, MinL1Interpolator, MinL2Interpolator
-from sk_implicit._gradient_descent import PathDesign, implicit_gradient_descent
-from sk_implicit.datasets import excess_risk, make_sparse_regression
+import sk_implicit._stopping as stopping
+from sk_implicit import (
+    ImplicitRegInterpolator,
+    MinL1Interpolator,
+    MinL2Interpolator,
+    implicit_path,
+)
+from sk_implicit._validation import InvalidParameterError
+from sk_implicit.datasets import make_sparse_regression
 
 
 def relative_mse(model, X, y):
@@ -21,94 +28,73 @@ def wide_problem():
     return make_sparse_regression(60, 400, 3, noise=0.3, random_state=0)
 
 
-def test_interpolates_and_converges(wide_problem):
+@pytest.fixture(scope="module")
+def wide_model(wide_problem):
     X, y, _ = wide_problem
-    model = ImplicitRegInterpolator().fit(X, y)
+    return ImplicitRegInterpolator().fit(X, y)
+
+
+def test_interpolates_and_converges(wide_problem, wide_model):
+    X, y, _ = wide_problem
+    model = wide_model
     assert model.converged_
     assert relative_mse(model, X, y) <= 1e-6
-    assert model.loss_curve_[-1] <= model.tol
     np.testing.assert_allclose(model.coef_, model.sparse_coef_ + model.dense_coef_)
-    # The dense part was switched on at the time chosen by cross-validation,
-    # and the iterates land on that time exactly.
-    assert model.dense_start_ in model.time_curve_
-    assert model.cv_mse_path_.shape == (model.cv_time_grid_.size, 5)
+    # The path stopped exactly at the time chosen by cross-validation.
+    assert model.time_curve_[-1] == pytest.approx(model.dense_start_, rel=1e-12)
+    assert model.cv_mse_path_.shape == (1, model.cv_time_grid_.size, 5)
+    assert model.stop_reason_ in ("overfitting", "levelled", "interpolated")
+    mean = model.cv_mse_path_[0].mean(axis=1)
+    assert model.dense_start_ == model.cv_time_grid_[np.argmin(mean)]
 
 
-def test_gradient_descent_follows_gradient_flow():
-    # Orthogonal design with X^T X / n = I: every coordinate follows
-    # theta' = -4 (2 alpha^2 sinh(theta) - b), beta = 2 alpha^2 sinh(theta),
-    # since w u = alpha^2 is conserved and beta = w^2 - u^2 (module notes).
-    rng = np.random.default_rng(0)
-    n, d, alpha = 8, 4, 1e-3
-    q, _ = np.linalg.qr(rng.standard_normal((n, d)))
-    X = np.sqrt(n) * q
-    b = np.array([1.0, -0.5, 0.25, 0.0])
-    y = X @ b
-    t_end = 3.0
-
-    def flow(t, theta):
-        return -4.0 * (2 * alpha**2 * np.sinh(theta) - b)
-
-    ode = solve_ivp(flow, (0, t_end), np.zeros(d), rtol=1e-10, atol=1e-12)
-    beta_flow = 2 * alpha**2 * np.sinh(ode.y[:, -1])
-
-    errors = []
-    for step_scale in (0.2, 0.1, 0.05):
-        at_t_end = {}
-
-        def capture(info):
-            if info["time"] == t_end:  # the step shortened to land on it
-                at_t_end["beta"] = info["sparse_coef"].copy()
-
-        implicit_gradient_descent(
-            PathDesign(X, y, np.ones((1, n))),
-            init_scale=alpha,
-            dense_start=t_end,
-            dense_step=0.0,  # the dense part never moves
-            step_scale=step_scale,
-            tol=1e-10,
-            callback=capture,
-        )
-        errors.append(np.max(np.abs(at_t_end["beta"] - beta_flow)))
-    # A first-order method: the error halves with the step (measured ratios
-    # 1.6 and 1.8 at t = 3, mid-growth of the first coordinate, where the
-    # flow is most sensitive: beta_0 = 0.14 and GD lags it by 0.086 at
-    # step_scale=0.2).
-    assert errors[0] < 0.1
-    for coarse, fine in zip(errors, errors[1:]):
-        assert 1.5 < coarse / fine < 2.5
-
-
-def test_halving_the_step_barely_changes_coef(wide_problem):
+def test_finish_is_the_min_l2_interpolant_of_the_residual(wide_problem, wide_model):
+    # The dense part is the limit of gradient descent on v alone: the
+    # minimum-l2-norm interpolant of what the sparse part leaves.
     X, y, _ = wide_problem
-    model = ImplicitRegInterpolator().fit(X, y)
+    model = wide_model
+    residual = y - X @ model.sparse_coef_
+    expected = MinL2Interpolator().fit(X, residual).coef_
+    np.testing.assert_allclose(model.dense_coef_, expected, rtol=1e-8, atol=1e-12)
+
+
+def test_the_model_is_the_path_at_its_time(wide_problem, wide_model):
+    X, y, _ = wide_problem
+    model = wide_model
+    _, coefs = implicit_path(
+        X, y, init_scale=model.init_scale_, times=[model.dense_start_]
+    )
+    np.testing.assert_allclose(model.sparse_coef_, coefs[:, 0], rtol=1e-9, atol=1e-12)
+
+
+def test_halving_the_path_tolerance_barely_changes_coef(wide_problem, wide_model):
+    X, y, _ = wide_problem
+    model = wide_model
     half = ImplicitRegInterpolator(
-        dense_start=model.dense_start_, step_scale=model.step_scale / 2
+        dense_start=model.dense_start_, path_tol=model.path_tol / 2
     ).fit(X, y)
     change = np.linalg.norm(half.coef_ - model.coef_) / np.linalg.norm(model.coef_)
-    assert change < 0.02
+    # Measured 1e-4: the chosen time lies on a plateau of the path.
+    assert change < 1e-2
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_dense_off_tiny_init_approaches_min_l1(fit_intercept):
-    # Woodworth et al.: with the dense part off, gradient descent from
-    # w = u = alpha converges to the minimiser of the hypentropy potential
-    # among interpolators, which tends to the minimum-l1 one as alpha -> 0.
+    # Woodworth et al.: with the dense part off, the flow from w = u = alpha
+    # converges to the interpolator of least hypentropy potential, which
+    # tends to the minimum-l1 one as alpha -> 0.
     X, y, _ = make_sparse_regression(30, 80, 3, noise=0.1, random_state=1)
     bp = MinL1Interpolator(fit_intercept=fit_intercept).fit(X, y)
     gaps = []
-    for init_scale in (1e-1, 1e-6):
+    for init_scale in (1e-1, 1e-30):
         gd = ImplicitRegInterpolator(
-            init_scale=init_scale,
-            dense_start=np.inf,
-            fit_intercept=fit_intercept,
-            max_iter=100_000,
+            init_scale=init_scale, dense_start=np.inf, fit_intercept=fit_intercept
         ).fit(X, y)
         assert gd.converged_
         np.testing.assert_array_equal(gd.dense_coef_, 0.0)
         gaps.append(np.abs(gd.coef_).sum() / np.abs(bp.coef_).sum() - 1)
-    # Measured: +2e-4 at 1e-6. It can dip below 0 by about the interpolation
-    # tolerance (relative MSE 1e-6 leaves residuals of 1e-3 std(y)).
+    # At 1e-30 the l1 norms agree to the interpolation tolerance (relative
+    # MSE 1e-6 leaves residuals of 1e-3 std(y)); measured 3e-4.
     assert abs(gaps[1]) < 1e-2
     assert abs(gaps[1]) < abs(gaps[0])
 
@@ -122,62 +108,46 @@ def test_dense_off_large_init_approaches_min_l2():
     assert gap < 1e-2
 
 
-def test_dense_part_alone_is_min_l2():
-    # Switched on at t = 0 with a negligible Hadamard part, the dense part is
-    # gradient descent on a linear model from zero: the minimum-l2 solution.
+def test_dense_start_zero_is_the_min_l2_interpolator():
+    # Switched on at t = 0 the dense part gets all of y: the minimum-l2
+    # interpolator, whatever the init scale (the Hadamard part is still 0).
     X, y, _ = make_sparse_regression(30, 80, 3, noise=0.1, random_state=3)
     l2 = MinL2Interpolator().fit(X, y)
-    gd = ImplicitRegInterpolator(init_scale=1e-12, dense_start=0.0).fit(X, y)
-    assert gd.converged_
-    np.testing.assert_allclose(gd.coef_, l2.coef_, rtol=0, atol=1e-3)
-    # The Hadamard part barely leaves its tiny start before the dense part
-    # has interpolated (measured: max |sparse_coef_| = 1e-4).
-    assert np.linalg.norm(gd.sparse_coef_) < 1e-3 * np.linalg.norm(gd.coef_)
+    model = ImplicitRegInterpolator(dense_start=0.0).fit(X, y)
+    assert model.converged_
+    np.testing.assert_array_equal(model.sparse_coef_, 0.0)
+    np.testing.assert_allclose(model.coef_, l2.coef_, rtol=1e-10, atol=1e-12)
 
 
-def test_paper_setting_beats_lasso_and_min_l1():
-    # The paper's claim (science.md), n=100, d=4000, s=5, sigma=0.5, seeded.
-    # Measured (benchmarks/bench_implicit.py, 5 seeds): about 0.2x LassoCV.
-    # Two seeds here; the thresholds are the issue's targets.
-    risks = {"implicit": [], "lasso": [], "l1": []}
-    for seed in (0, 1):
-        X, y, coef = make_sparse_regression(100, 4000, 5, 0.5, random_state=seed)
-        model = ImplicitRegInterpolator().fit(X, y)
-        assert relative_mse(model, X, y) <= 1e-6
-        risks["implicit"].append(excess_risk(model.coef_, coef))
-        risks["lasso"].append(excess_risk(LassoCV(cv=5).fit(X, y).coef_, coef))
-        risks["l1"].append(excess_risk(MinL1Interpolator().fit(X, y).coef_, coef))
-    mean = {k: np.mean(v) for k, v in risks.items()}
-    assert mean["implicit"] <= mean["lasso"]
-    assert mean["implicit"] <= 0.5 * mean["l1"]
-
-
-def test_tall_data_converges_to_least_squares():
+def test_tall_data_reaches_least_squares():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((80, 5))
     y = X @ rng.standard_normal(5) + 0.5 * rng.standard_normal(80) + 3.0
     model = ImplicitRegInterpolator().fit(X, y)
     assert model.converged_
     ols = LinearRegression().fit(X, y)
-    np.testing.assert_allclose(model.coef_, ols.coef_, atol=1e-4)
-    np.testing.assert_allclose(model.intercept_, ols.intercept_, atol=1e-4)
+    np.testing.assert_allclose(model.coef_, ols.coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(model.intercept_, ols.intercept_, rtol=1e-9)
 
 
 def test_max_iter_gives_convergence_warning(wide_problem):
     X, y, _ = wide_problem
-    model = ImplicitRegInterpolator(dense_start=5.0, max_iter=10)
-    with pytest.warns(ConvergenceWarning, match="max_iter=10"):
+    model = ImplicitRegInterpolator(dense_start=200.0, max_iter=3)
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
         model.fit(X, y)
     assert not model.converged_
-    assert model.n_iter_ == 10
+    assert model.time_curve_[-1] < 200.0
+    # The dense part still interpolates what the truncated path left.
+    assert relative_mse(model, X, y) <= 1e-6
 
 
-def test_equivariant_to_the_scale_of_y(wide_problem):
+def test_equivariant_to_the_scale_of_y(wide_problem, wide_model):
     X, y, _ = wide_problem
-    model = ImplicitRegInterpolator().fit(X, y)
     scaled = ImplicitRegInterpolator().fit(X, 100.0 * y + 7.0)
-    np.testing.assert_allclose(scaled.coef_, 100.0 * model.coef_, rtol=1e-6, atol=1e-9)
-    assert scaled.dense_start_ == pytest.approx(model.dense_start_)
+    np.testing.assert_allclose(
+        scaled.coef_, 100.0 * wide_model.coef_, rtol=1e-6, atol=1e-9
+    )
+    assert scaled.dense_start_ == pytest.approx(wide_model.dense_start_, rel=1e-9)
 
 
 def test_sparse_input_gives_the_same_model(wide_problem):
@@ -186,19 +156,24 @@ def test_sparse_input_gives_the_same_model(wide_problem):
     X[np.abs(X) < 1.0] = 0.0  # about 30% density
     dense = ImplicitRegInterpolator().fit(X, y)
     sparse = ImplicitRegInterpolator().fit(sp.csr_array(X), y)
-    np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-6, atol=1e-8)
-    np.testing.assert_allclose(sparse.intercept_, dense.intercept_, rtol=1e-6)
+    # The same time to 1e-6 relative (the issue's requirement). The
+    # coefficients agree to the integration's accuracy: round-off in the
+    # sparse products can flip an accept/reject decision of the step control
+    # (measured: 35 against 37 steps, 1.4e-5 of the largest coefficient).
+    assert sparse.dense_start_ == pytest.approx(dense.dense_start_, rel=1e-6)
+    scale = np.abs(dense.coef_).max()
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=0, atol=1e-3 * scale)
+    assert sparse.intercept_ == pytest.approx(dense.intercept_, abs=1e-3 * scale)
 
 
-def test_float32_stays_float32(wide_problem):
+def test_float32_stays_float32(wide_problem, wide_model):
     X, y, _ = wide_problem
     model = ImplicitRegInterpolator().fit(X.astype(np.float32), y.astype(np.float32))
     assert model.coef_.dtype == np.float32
     assert model.predict(X.astype(np.float32)).dtype == np.float32
     assert relative_mse(model, X, y) <= 1e-5  # float32 round-off
-    model64 = ImplicitRegInterpolator().fit(X, y)
-    gap = np.linalg.norm(model.coef_ - model64.coef_) / np.linalg.norm(model64.coef_)
-    assert gap < 1e-2
+    gap = np.linalg.norm(model.coef_ - wide_model.coef_)
+    assert gap < 1e-3 * np.linalg.norm(wide_model.coef_)
 
 
 def test_zero_weights_drop_samples(wide_problem):
@@ -206,9 +181,9 @@ def test_zero_weights_drop_samples(wide_problem):
     weights = np.ones(len(y))
     weights[::4] = 0.0
     kept = weights > 0
-    with_zeros = ImplicitRegInterpolator(dense_start=20.0)
+    with_zeros = ImplicitRegInterpolator(dense_start=100.0)
     with_zeros.fit(X, y, sample_weight=weights)
-    dropped = ImplicitRegInterpolator(dense_start=20.0).fit(X[kept], y[kept])
+    dropped = ImplicitRegInterpolator(dense_start=100.0).fit(X[kept], y[kept])
     np.testing.assert_allclose(with_zeros.coef_, dropped.coef_, rtol=1e-9)
 
 
@@ -219,22 +194,21 @@ def test_callback_records_the_trajectory(wide_problem):
     def record(info):
         trace.append((info["time"], info["sparse_coef"].copy(), info["loss"]))
 
-    model = ImplicitRegInterpolator(dense_start=20.0, callback=record).fit(X, y)
-    assert len(trace) == model.n_iter_
-    np.testing.assert_allclose(trace[-1][1], model.sparse_coef_, rtol=1e-6)
+    model = ImplicitRegInterpolator(dense_start=100.0, callback=record).fit(X, y)
+    assert len(trace) == len(model.time_curve_) - 1
+    np.testing.assert_allclose(trace[-1][1], model.sparse_coef_, rtol=1e-9)
     np.testing.assert_allclose([t for t, _, _ in trace], model.time_curve_[1:])
-    # Each loss is that of the coefficients it comes with.
     np.testing.assert_allclose([loss for _, _, loss in trace], model.loss_curve_[1:])
-    # The training loss decreases along gradient descent with small steps.
+    # The training loss decreases along the gradient flow.
     assert np.all(np.diff(model.loss_curve_) <= 1e-12)
 
 
-def test_signal_is_learned_before_the_noise(wide_problem):
-    # At the switch time, the sparse part holds the signal (its support is
-    # among the largest coordinates) and the dense part then fits the rest
-    # with a small norm.
-    X, y, coef = wide_problem
-    model = ImplicitRegInterpolator().fit(X, y)
+def test_signal_is_learned_before_the_noise(wide_problem, wide_model):
+    # At the chosen time the sparse part holds the signal (its support is the
+    # largest coordinates) and the dense part then fits the rest with a
+    # small norm.
+    _, _, coef = wide_problem
+    model = wide_model
     support = np.flatnonzero(coef)
     top = np.argsort(-np.abs(model.sparse_coef_))[: support.size]
     assert set(top) == set(support)
@@ -242,42 +216,37 @@ def test_signal_is_learned_before_the_noise(wide_problem):
 
 
 @pytest.mark.parametrize(
-    "params, error, match",
+    "params",
     [
-        ({"init_scale": 0.0}, ValueError, "init_scale == 0.0, must be > 0.0"),
-        ({"init_scale": "big"}, TypeError, "init_scale must be an instance of"),
-        ({"dense_start": "never"}, TypeError, "dense_start must be an instance"),
-        ({"dense_start": -1.0}, ValueError, "dense_start == -1.0, must be >= 0.0"),
-        ({"step_scale": 1.0}, ValueError, "step_scale == 1.0, must be < 1.0"),
-        (
-            {"step_scale": 0.9, "dense_step": 1.5},
-            ValueError,
-            "step_scale \\+ dense_step must be < 2",
-        ),
-        ({"dense_step": 2.0}, ValueError, "dense_step == 2.0, must be < 2.0"),
-        ({"max_iter": 0}, ValueError, "max_iter == 0, must be >= 1"),
-        ({"tol": -1e-3}, ValueError, "tol == -0.001, must be >= 0.0"),
-        ({"callback": 3}, TypeError, "callback must be callable"),
+        {"init_scale": 0.0},
+        {"init_scale": np.nan},
+        {"init_scale": np.inf},
+        {"init_scale": 1e101},
+        {"init_scale": "big"},
+        {"dense_start": "never"},
+        {"dense_start": -1.0},
+        {"dense_start": np.nan},
+        {"path_tol": 0.0},
+        {"path_tol": np.nan},
+        {"max_iter": 0},
+        {"tol": -1e-3},
+        {"tol": np.nan},
+        {"fit_intercept": "no"},
+        {"callback": 3},
+        {"cv": "five"},
     ],
 )
-def test_invalid_parameters(wide_problem, params, error, match):
+def test_invalid_parameters(wide_problem, params):
     X, y, _ = wide_problem
-    with pytest.raises(error, match=match):
+    with pytest.raises(InvalidParameterError):
         ImplicitRegInterpolator(**params).fit(X, y)
 
 
-def test_divergence_is_retried_then_reported(monkeypatch, wide_problem):
+@pytest.mark.parametrize("init_scale", [[1e-10, 0.0], [], [[1e-10]], [np.nan]])
+def test_invalid_init_scale_arrays(wide_problem, init_scale):
     X, y, _ = wide_problem
-    calls = []
-
-    def diverging(design, **kwargs):
-        calls.append(kwargs["step_scale"])
-        raise FloatingPointError("non-finite")
-
-    monkeypatch.setattr("sk_implicit._implicit.implicit_gradient_descent", diverging)
-    with pytest.raises(ValueError, match="diverged"):
-        ImplicitRegInterpolator(dense_start=1.0).fit(X, y)
-    assert calls == [0.5, 0.25, 0.125, 0.0625]
+    with pytest.raises(ValueError, match="init_scale"):
+        ImplicitRegInterpolator(init_scale=init_scale).fit(X, y)
 
 
 def test_constant_target_gives_zero_coef(wide_problem):
@@ -285,45 +254,48 @@ def test_constant_target_gives_zero_coef(wide_problem):
     model = ImplicitRegInterpolator().fit(X, np.full(X.shape[0], 2.5))
     np.testing.assert_array_equal(model.coef_, 0.0)
     assert model.intercept_ == pytest.approx(2.5)
-
-
-def test_dense_part_stays_zero_until_dense_start(wide_problem):
-    X, y, _ = wide_problem
-    dense_norms = []
-
-    def record(info):
-        dense_norms.append((info["time"], np.linalg.norm(info["dense_coef"])))
-
-    ImplicitRegInterpolator(dense_start=8.0, callback=record).fit(X, y)
-    before = [norm for time, norm in dense_norms if time <= 8.0]
-    after = [norm for time, norm in dense_norms if time > 8.0]
-    assert any(time == 8.0 for time, _ in dense_norms)
-    assert max(before) == 0.0
-    assert after[0] > 0.0
-
-
-@pytest.mark.parametrize("init_scale", [1.0, 100.0])
-def test_large_init_scale_descends_monotonically(init_scale):
-    # The curvature at w = u = alpha is 8 alpha^2 lambda_max(H): the step
-    # must respect it from the first iteration (gradient descent with a step
-    # below the inverse curvature never increases the loss).
-    X, y, _ = make_sparse_regression(30, 80, 3, noise=0.1, random_state=2)
-    model = ImplicitRegInterpolator(init_scale=init_scale, dense_start=np.inf).fit(X, y)
     assert model.converged_
-    assert np.all(np.diff(model.loss_curve_) <= 1e-12)
 
 
-def test_batched_paths_match_single_paths():
-    # Paths of one batch each land on dense_start and evolve as if alone.
-    X, y, _ = make_sparse_regression(40, 120, 3, noise=0.3, random_state=4)
-    X, y = X - X.mean(axis=0), y - y.mean()
-    weights = np.ones((2, 40))
-    weights[1, ::2] = 0.0
-    kwargs = dict(init_scale=1e-6, dense_start=2.0, tol=1e-8)
-    batched = implicit_gradient_descent(PathDesign(X, y, weights), **kwargs)
-    for k in range(2):
-        alone = implicit_gradient_descent(
-            PathDesign(X, y, weights[k : k + 1]), **kwargs
-        )
-        assert 2.0 in batched[k].time_curve
-        np.testing.assert_allclose(batched[k].coef, alone[0].coef, rtol=1e-10)
+def test_several_init_scales_are_chosen_with_the_time(wide_problem):
+    X, y, _ = wide_problem
+    model = ImplicitRegInterpolator(init_scale=[1e-2, 1e-30]).fit(X, y)
+    assert model.init_scale_ in (1e-2, 1e-30)
+    assert model.cv_mse_path_.shape[0] == 2
+    means = [np.nanmin(path.mean(axis=1)) for path in model.cv_mse_path_]
+    assert model.init_scale_ == [1e-2, 1e-30][int(np.argmin(means))]
+
+
+def test_cv_attributes_are_reset_by_a_fixed_time_fit(wide_problem):
+    X, y, _ = wide_problem
+    model = ImplicitRegInterpolator().fit(X, y)
+    assert hasattr(model, "cv_mse_path_")
+    model.set_params(dense_start=50.0).fit(X, y)
+    assert not hasattr(model, "cv_mse_path_")
+    assert not hasattr(model, "cv_time_grid_")
+    assert model.stop_reason_ == "fixed"
+
+
+def test_groups_reach_the_splitter_through_routing(wide_problem):
+    X, y, _ = wide_problem
+    groups = np.repeat(np.arange(12), 5)
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = ImplicitRegInterpolator(cv=GroupKFold(n_splits=3))
+        model.fit(X, y, groups=groups)
+    assert model.cv_mse_path_.shape[2] == 3
+    # Without routing, extra fit parameters are refused, as by LassoCV.
+    with pytest.raises(ValueError, match="groups"):
+        ImplicitRegInterpolator(cv=GroupKFold(n_splits=3)).fit(X, y, groups=groups)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_early_stopping_does_not_change_the_chosen_time(seed, monkeypatch):
+    # The policy only stops the folds once the minimum is settled: a
+    # full-length run (the policy never stops) chooses the same time.
+    X, y, _ = make_sparse_regression(60, 600, 4, noise=0.5, random_state=seed)
+    cv = KFold(5)
+    stopped = ImplicitRegInterpolator(cv=cv).fit(X, y)
+    monkeypatch.setattr(stopping.StoppingPolicy, "check", lambda *a: None)
+    full = ImplicitRegInterpolator(cv=cv).fit(X, y)
+    assert full.cv_time_grid_.size > stopped.cv_time_grid_.size
+    assert stopped.dense_start_ == full.dense_start_

@@ -1,0 +1,919 @@
+"""The gradient flow of the Hadamard part ``w*w - u*u``, integrated on a working set.
+
+The flow. Gradient descent with small steps on ``beta = w*w - u*u`` from
+``w = u = alpha`` follows the gradient flow ``w' = -2 w g``, ``u' = 2 u g``
+(``g`` the gradient of the loss in ``beta``). It conserves ``w u = alpha^2``,
+so one number per coordinate describes it: ``theta = log(w^2 / alpha^2)``,
+with
+
+    beta = 2 alpha^2 sinh(theta),        theta' = -4 g(beta),
+
+a mirror flow with the hypentropy potential (Woodworth et al., 2020). Its
+time ``t`` is the gradient-flow time: the sum of the step sizes of gradient
+descent on ``(w, u)``. We integrate ``theta``, in logarithms, so any
+``alpha`` from 1e-300 to 1e100 is safe, and a coordinate's exponential growth
+under a constant gradient is integrated exactly by any step.
+
+Each problem ``k`` of a batch is a weighted, centred least-squares problem on
+a shared ``X`` (cross-validation folds are the full data with weight zero off
+their training rows):
+
+    L_k(beta) = 1 / (2 m_k) sum_i W_ik (y_i - c_k - (x_i - o_k)^T beta)^2,
+    g_k = X_k^T (W_k e_k) / m_k,   e_k the residuals, X_k the centred design.
+
+Three ideas make the integration cheap (``_Integrator``):
+
+- A working set. A coordinate far from mattering (``|beta_j|`` times its
+  column scale below 1e-13 of the scale of ``y``) is left out of the
+  residual. Its ``theta_j`` changes by ``-4 x_j^T R / m`` where ``R`` is the
+  sum over steps of ``eta W e``, so it is brought up to date exactly by one
+  product ``X^T R`` when the working set is refreshed. Between refreshes, the
+  Cauchy-Schwarz bound ``|x_j^T R| <= ||x_j|| ||R||`` certifies that no left-out
+  coordinate can have started to matter.
+- Linearly implicit steps. The coordinates whose curvature would limit an
+  explicit step are advanced by a linearly implicit (Rosenbrock-Euler) step,
+  ``(I + 4 eta H D) dtheta = -4 eta g`` with ``D = dbeta/dtheta``, which is
+  stable for any step: long plateaus of the flow, where the learned
+  coordinates sit at a least-squares solution while the next ones grow, are
+  crossed in a few steps.
+- Steps chosen by accuracy, not stability: a significant coordinate's
+  ``theta`` moves by at most ``DELTA_THETA`` per step, a small one may grow in
+  one step up to just past significance, and a step whose loss went up is
+  taken again with half the allowance.
+
+:func:`implicit_path` is the public entry point; the estimator
+(:mod:`._implicit`) runs its cross-validation folds and its final fit
+through the same :class:`_Integrator`.
+"""
+
+import numbers
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+from sklearn.utils.validation import check_X_y
+
+from ._base import centre_data, check_sample_weight
+from ._threads import BlasThreads
+
+# Log of the contribution |beta_j| * scale_j (relative to the root mean square
+# of y) below which a coordinate is negligible and left out of the residual.
+LOG_NEGLIGIBLE = np.log(1e-13)
+# ... and above which it is significant: its step is limited by DELTA_THETA.
+LOG_SIGNIFICANT = np.log(1e-3)
+# Largest local error of one step in theta (a relative error in |beta|).
+TOLERANCE = 0.02
+# ROS2, the second-order, L-stable Rosenbrock method of Verwer et al. (1999).
+_GAMMA = 1.0 + 1.0 / np.sqrt(2.0)
+# LAPACK's Cholesky factorisation and solve, without scipy's input checks
+# (they cost more than the solve on these small systems).
+_potrf, _potrs = scipy.linalg.lapack.dpotrf, scipy.linalg.lapack.dpotrs
+# Coordinates within this many e-folds of LOG_NEGLIGIBLE join the working set.
+WORKING_SET_MARGIN = 10.0
+# The explicitly stepped coordinates satisfy 4 eta trace(D H) <= this.
+EXPLICIT_TRACE = 0.5
+# At most this many coordinates per problem are stepped implicitly.
+MAX_IMPLICIT = 256
+
+
+def _beta(theta, log_init):
+    """``2 alpha^2 sinh(theta)`` computed from ``log_init = log(alpha^2)``."""
+    a = np.abs(theta)
+    return np.sign(theta) * np.exp(log_init + a) * -np.expm1(-2.0 * a)
+
+
+def _dbeta(theta, log_init):
+    """``dbeta / dtheta = 2 alpha^2 cosh(theta)``."""
+    a = np.abs(theta)
+    return np.exp(log_init + a) * (1.0 + np.exp(-2.0 * a))
+
+
+@dataclass
+class Problems:
+    """``K`` weighted, centred least-squares problems sharing ``X``.
+
+    ``X`` is dense or CSC, of shape (n, d); ``targets`` (K, n) are
+    ``y - c_k``; ``weight`` (K, n) the non-negative training weights;
+    ``offset`` (K, d) the column offsets ``o_k`` (``None``: no centring);
+    ``validation_weight`` (K, n) the weights of each problem's validation
+    rows (``None``: no validation). ``log_init`` (K,) is ``log(alpha_k^2)``.
+    """
+
+    X: object
+    targets: np.ndarray
+    weight: np.ndarray
+    log_init: np.ndarray
+    offset: np.ndarray | None = None
+    validation_weight: np.ndarray | None = None
+
+    def __post_init__(self):
+        self.n_problems, self.n_samples = self.weight.shape
+        self.n_features = self.X.shape[1]
+        self.weight_sum = self.weight.sum(axis=1)
+        if self.validation_weight is not None:
+            self.validation_sum = self.validation_weight.sum(axis=1)
+
+    def column_products(self, E, columns=None):
+        """``(E @ X[:, columns] - sum(E) o) / m`` for rows ``E``.
+
+        ``E`` has ``K`` rows, or a multiple of ``K`` (blocks of ``K`` rows
+        stacked: one pass over ``X`` for all of them).
+        """
+        X = self.X if columns is None else columns.X
+        out = np.asarray(X.T @ E.T).T if sp.issparse(X) else E @ X
+        blocks = E.shape[0] // self.n_problems
+        out = out.reshape(blocks, self.n_problems, -1)
+        if self.offset is not None:
+            offset = self.offset if columns is None else columns.offset
+            out = out - offset * E.sum(axis=1).reshape(blocks, -1)[:, :, None]
+        out = out / self.weight_sum[:, None]
+        return out[0] if blocks == 1 else out.reshape(E.shape[0], -1)
+
+
+@dataclass
+class _Columns:
+    """The working set: column indices, ``X[:, index]`` and offsets."""
+
+    index: np.ndarray
+    X: object
+    offset: np.ndarray | None
+
+    @classmethod
+    def take(cls, problems, index):
+        X = problems.X[:, index]
+        if sp.issparse(X):
+            X = sp.csr_array(X)
+        offset = None if problems.offset is None else problems.offset[:, index]
+        return cls(index, X, offset)
+
+    def predict(self, B):
+        """Centred predictions ``(X_k B_k^T)`` of each problem, (K, n)."""
+        out = np.asarray(self.X @ B.T).T
+        if self.offset is not None:
+            out = out - np.einsum("kj,kj->k", self.offset, B)[:, None]
+        return out
+
+
+def _per_path(**kwargs):
+    return field(metadata={"per_path": True}, **kwargs)
+
+
+@dataclass
+class PathState:
+    """The state of the running problems; every per-problem array is marked.
+
+    :meth:`compact` keeps a subset of the problems. It slices exactly the
+    fields declared with ``_per_path``, so a new per-problem array cannot be
+    forgotten (``tests/test_path.py`` checks that every array field is
+    declared).
+    """
+
+    ids: np.ndarray = _per_path()  # positions in the original batch
+    theta: np.ndarray = _per_path()  # (K, d)
+    time: np.ndarray = _per_path()  # (K,)
+    t_end: np.ndarray = _per_path()  # (K,) stop at this time
+    n_steps: np.ndarray = _per_path()  # (K,) accepted steps
+    next_capture: np.ndarray = _per_path()  # (K,) index into capture times
+    initial_gradient: np.ndarray = _per_path()  # (K,) ||g(0)||_inf
+    # Step control: a step whose loss went up is undone, the allowance halved.
+    proposal: np.ndarray = _per_path()  # (K,) the error controller's next step
+    last_loss: np.ndarray = _per_path()  # (K,) loss before the last step
+    last_eta: np.ndarray = _per_path()  # (K,)
+    last_theta_step: np.ndarray = _per_path()  # (K, |A|)
+    last_accumulated_step: np.ndarray = _per_path()  # (K, n)
+    # Working set: R = sum of eta W e since the refresh, and the certificate
+    # that no left-out coordinate has become non-negligible since then.
+    accumulated: np.ndarray = _per_path()  # (K, n)
+    refresh_residual: np.ndarray = _per_path()  # (K, n) W e at the refresh
+    rate_bound: np.ndarray = _per_path()  # (K,) a = max |g_j| / margin_j
+    drift_bound: np.ndarray = _per_path()  # (K,) b = max c_j / margin_j
+    elapsed: np.ndarray = _per_path()  # (K,) time since the refresh
+    drift: np.ndarray = _per_path()  # (K,) integral of ||W (e - e_r)||
+    last_change: np.ndarray = _per_path()  # (K,) ||W (e - e_r)|| now
+
+    def compact(self, keep):
+        for f in fields(self):
+            if f.metadata.get("per_path"):
+                setattr(self, f.name, getattr(self, f.name)[keep])
+
+    def certified(self):
+        """Can no left-out coordinate have become non-negligible yet?"""
+        return 4.0 * (self.rate_bound * self.elapsed + self.drift_bound * self.drift)
+
+
+@dataclass
+class StepRecord:
+    """What the integrator reports to its observer at each iterate.
+
+    Arrays are over the running problems (``ids`` gives their positions in
+    the batch): ``time``, relative training ``loss`` (training MSE over the
+    weighted mean square of the targets), ``residuals`` (K, n) on all rows,
+    ``gradient_norm`` (``||g||_inf`` on the working set) and
+    ``initial_gradient``; ``coef(row)`` gives a problem's coefficients on all
+    columns.
+    """
+
+    ids: np.ndarray
+    time: np.ndarray
+    loss: np.ndarray
+    residuals: np.ndarray
+    gradient_norm: np.ndarray
+    initial_gradient: np.ndarray
+    n_iter: int
+    coef: object = None
+    n_active: np.ndarray = None  # (K,) coordinates above 1e-2 of the scale
+
+
+class DivergenceError(FloatingPointError):
+    """The integration produced non-finite values (extreme input)."""
+
+
+@dataclass
+class _Evaluation:
+    """Quantities at the current iterate of the running problems."""
+
+    theta: np.ndarray  # (K, |A|) theta on the working set
+    residuals: np.ndarray  # (K, n) predictions - targets
+    weighted: np.ndarray  # (K, n) W e
+    loss: np.ndarray  # (K,) relative training loss
+    gradient: np.ndarray  # (K, |A|)
+
+
+class _Integrator:
+    """Integrates the flow of a batch of :class:`Problems` (module docstring).
+
+    Parameters
+    ----------
+    problems : Problems
+    column_scale : ndarray of shape (d,)
+        Weighted standard deviation of each column (the scale in which a
+        coordinate's size is judged); zero for constant columns, which the
+        flow never moves.
+    tolerance : float
+        Largest local error of a step in any ``theta_j`` (a relative error in
+        ``beta_j``).
+    """
+
+    def __init__(self, problems, column_scale, *, tolerance=TOLERANCE):
+        self.problems = problems
+        self.tolerance = tolerance
+        self.log_scale = np.full(problems.n_features, -np.inf)
+        moving = column_scale > 0
+        self.log_scale[moving] = np.log(column_scale[moving])
+        self.curvature_diag = column_scale**2  # H_jj
+        X = problems.X
+        squares = (
+            np.asarray(X.multiply(X).sum(axis=0)).ravel()
+            if sp.issparse(X)
+            else np.einsum("ij,ij->j", X, X)
+        )
+        self.column_norm = np.sqrt(squares)
+        energy = np.einsum("ki,ki->k", problems.weight, problems.targets**2)
+        energy /= np.maximum(problems.weight_sum, np.finfo(float).tiny)
+        self.target_energy = np.where(energy > 0, energy, 1.0)
+
+    def _subproblems(self, rows):
+        """The problems of the running rows."""
+        p = self.problems
+        if rows.size == p.n_problems:
+            return p
+        return Problems(
+            p.X,
+            p.targets[rows],
+            p.weight[rows],
+            p.log_init[rows],
+            None if p.offset is None else p.offset[rows],
+            None if p.validation_weight is None else p.validation_weight[rows],
+        )
+
+    # -- the working set -------------------------------------------------------
+
+    def _refresh(self, state, sub, weighted):
+        """Bring every ``theta`` up to date; choose the working set anew.
+
+        ``weighted`` is ``W e`` at the current iterate. One product with the
+        whole ``X`` gives both the lazy update ``X^T R`` and the current
+        gradient of every column, from which the certificate is built: a
+        left-out coordinate ``j`` with ``margin_j`` e-folds to go before it
+        matters has ``|theta_j|`` grow at rate at most
+        ``4 (|g_j(t_r)| + c_j ||W (e - e_r)||)``, ``c_j = ||x_j - o_j|| / m``.
+        """
+        K = state.ids.size
+        work = 2 * K * sub.n_samples * sub.n_features
+        with self.threads.for_product(work):
+            both = sub.column_products(np.vstack([state.accumulated, weighted]))
+        update, gradient = both[:K], both[K:]
+        if hasattr(self, "columns"):
+            update[:, self.columns.index] = 0.0  # the working set is current
+        state.theta -= 4.0 * update
+        state.accumulated[:] = 0.0
+        size = sub.log_init[:, None] + np.abs(state.theta) + self.log_scale
+        index = np.flatnonzero(
+            size.max(axis=0, initial=-np.inf) >= LOG_NEGLIGIBLE - WORKING_SET_MARGIN
+        )
+        self.columns = _Columns.take(sub, index)
+        outside = self.log_scale > -np.inf
+        outside[index] = False
+        state.refresh_residual = weighted.copy()
+        state.elapsed[:] = 0.0
+        state.drift[:] = 0.0
+        state.last_change[:] = 0.0
+        if not outside.any():
+            state.rate_bound[:] = 0.0
+            state.drift_bound[:] = 0.0
+            return
+        margin = LOG_NEGLIGIBLE - size[:, outside]
+        norm = np.broadcast_to(self.column_norm[outside], margin.shape)
+        if sub.offset is not None:
+            norm = norm + np.sqrt(sub.n_samples) * np.abs(sub.offset[:, outside])
+        state.rate_bound = (np.abs(gradient[:, outside]) / margin).max(axis=1)
+        state.drift_bound = (norm / margin).max(axis=1) / sub.weight_sum
+
+    # -- one iterate -------------------------------------------------------------
+
+    def _evaluate(self, state, sub):
+        cols = self.columns
+        theta = state.theta[:, cols.index]
+        beta = _beta(theta, sub.log_init[:, None])
+        residuals = cols.predict(beta) - sub.targets
+        weighted = sub.weight * residuals
+        loss = np.einsum("ki,ki->k", weighted, residuals) / sub.weight_sum
+        gradient = sub.column_products(weighted, cols)
+        if not (np.all(np.isfinite(loss)) and np.all(np.isfinite(gradient))):
+            raise DivergenceError(
+                "The gradient flow produced non-finite values; the input has "
+                "extreme values for this init_scale."
+            )
+        return _Evaluation(
+            theta, residuals, weighted, loss / self.target_energy[state.ids], gradient
+        )
+
+    def _undo_worse_steps(self, state, sub, ev):
+        """Undo the last step of problems whose loss went up (a safety net:
+        the error control makes it rare); their next step is 4 times shorter."""
+        worse = ev.loss > state.last_loss * (1.0 + 1e-9) + 1e-15
+        if not worse.any():
+            return ev
+        cols = self.columns.index
+        state.theta[np.ix_(worse, cols)] -= state.last_theta_step[worse]
+        state.accumulated[worse] -= state.last_accumulated_step[worse]
+        state.time[worse] -= state.last_eta[worse]
+        state.elapsed[worse] -= state.last_eta[worse]
+        state.n_steps[worse] -= 1
+        state.proposal[worse] = 0.25 * state.last_eta[worse]
+        state.last_loss[worse] = np.inf
+        return self._evaluate(state, sub)
+
+    def _step_sizes(self, state, sub, ev):
+        """The step of each problem: the error controller's proposal, capped.
+
+        Caps: the end time; a small coordinate may not grow past one e-fold
+        beyond significance in one step (so that a coordinate's arrival is
+        resolved by the error estimate, not skipped over); at most double the
+        time. Returns ``(eta, room)``, ``room`` the step the working-set
+        certificate allows.
+        """
+        cols = self.columns
+        log_init = sub.log_init[:, None]
+        size = log_init + np.abs(ev.theta) + self.log_scale[cols.index]
+        rate = 4.0 * np.abs(ev.gradient)
+        growing = (ev.gradient * ev.theta <= 0.0) & (size < LOG_SIGNIFICANT)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            arrival = np.where(growing, (LOG_SIGNIFICANT - size + 1.0) / rate, np.inf)
+        eta = np.minimum(state.proposal, arrival.min(axis=1, initial=np.inf))
+        unit = 1.0 / np.maximum(rate.max(axis=1, initial=0.0), 1e-300)
+        eta = np.minimum(eta, np.maximum(state.time, unit))
+        eta = np.maximum(np.minimum(eta, state.t_end - state.time), 0.0)
+        # The certificate must still hold at the end of the step: the residual
+        # may move by about as much again as it has since the refresh.
+        speed = 4.0 * (state.rate_bound + state.drift_bound * 2.0 * state.last_change)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            room = np.where(speed > 0, (1.0 - state.certified()) / speed, np.inf)
+        return eta, room
+
+    def _implicit_blocks(self, sub, theta, eta):
+        """Factorised ``I + 4 gamma eta D_S^1/2 H_SS D_S^1/2`` of each problem.
+
+        ``S`` holds the coordinates of largest curvature ``D_j H_jj``: the
+        fewest that leave ``4 eta trace(D H) <= EXPLICIT_TRACE`` to the
+        explicitly treated rest (at most ``MAX_IMPLICIT``, else ``eta`` is
+        reduced). Returns, per problem, None or ``(S, XS, sqrt_d, B, factor,
+        kernel, c)`` (``kernel``: the factor is of the n x n Woodbury form),
+        and ``eta``.
+        """
+        cols = self.columns
+        blocks = [None] * sub.n_problems
+        n_cols = theta.shape[1]
+        if n_cols == 0:
+            return blocks, eta
+        dbeta = _dbeta(theta, sub.log_init[:, None])
+        # 4 eta D_j H_jj: coordinates below half the budget spread over all
+        # of them cannot be needed in S; sort only the others.
+        load = 4.0 * eta[:, None] * dbeta * self.curvature_diag[cols.index]
+        small = load <= 0.5 * EXPLICIT_TRACE / n_cols
+        small_trace = np.where(small, load, 0.0).sum(axis=1)
+        for k in range(sub.n_problems):
+            if not eta[k] > 0:
+                continue
+            candidates = np.flatnonzero(~small[k])
+            if candidates.size == 0:
+                continue
+            ranked = candidates[np.argsort(-load[k, candidates])]
+            # rest[i]: trace left to the explicit part if S = ranked[:i].
+            rest = small_trace[k] + np.r_[np.cumsum(load[k, ranked][::-1])[::-1], 0.0]
+            n_implicit = int(np.count_nonzero(rest > EXPLICIT_TRACE))
+            if n_implicit > MAX_IMPLICIT:
+                n_implicit = MAX_IMPLICIT
+                eta[k] *= EXPLICIT_TRACE / rest[n_implicit]
+            if n_implicit == 0:
+                continue
+            S = ranked[:n_implicit]
+            XS = cols.X[:, S]
+            XS = XS.toarray() if sp.issparse(XS) else XS
+            if cols.offset is not None:
+                XS = XS - cols.offset[k, S]
+            sqrt_d = np.sqrt(dbeta[k, S])
+            rows = sub.weight[k] > 0
+            sqrt_w = np.sqrt(sub.weight[k, rows] / sub.weight_sum[k])
+            B = XS[rows] * (sqrt_w[:, None] * sqrt_d)
+            c = 4.0 * _GAMMA * eta[k]
+            kernel = n_implicit > B.shape[0]
+            # Woodbury when S is larger than the rows:
+            # (I + c B^T B)^-1 = I - c B^T (I + c B B^T)^-1 B.
+            M = c * (B @ B.T) if kernel else c * (B.T @ B)
+            M.flat[:: M.shape[0] + 1] += 1.0
+            factor, info = _potrf(M, lower=False, clean=False, overwrite_a=True)
+            if info != 0:  # not positive definite: non-finite input
+                raise DivergenceError("The implicit step has a non-finite matrix.")
+            blocks[k] = (S, XS, sqrt_d, B, factor, kernel, c)
+        return blocks, eta
+
+    def _stage(self, sub, blocks, weighted, eta):
+        """One stage of the Rosenbrock method: solve ``W k = F``.
+
+        ``F = -4 X^T weighted / m`` on every column. The implicit block gives
+        ``k_S``; every other column, working set or not, then has
+        ``k_j = -4 x_j^T r / m`` with the effective weighted residual
+        ``r = weighted + gamma eta W X_S D_S k_S``. Returns ``(k, r)``, ``k``
+        on the working set.
+        """
+        F = -4.0 * sub.column_products(weighted, self.columns)
+        r = weighted.copy()
+        for k, block in enumerate(blocks):
+            if block is None:
+                continue
+            S, XS, sqrt_d, B, factor, kernel, c = block
+            rhs = sqrt_d * F[k, S]
+            if kernel:
+                z = rhs - c * (B.T @ _potrs(factor, B @ rhs, lower=False)[0])
+            else:
+                z = _potrs(factor, rhs, lower=False)[0]
+            r[k] += _GAMMA * eta[k] * sub.weight[k] * (XS @ (sqrt_d * z))
+        return -4.0 * sub.column_products(r, self.columns), r
+
+    def _advance(self, state, sub, ev, eta):
+        """One step of ROS2, with its error estimate (module docstring).
+
+        Problems whose local error in ``theta`` exceeds the tolerance do not
+        move; the controller proposes their next step.
+        """
+        blocks, eta = self._implicit_blocks(sub, ev.theta, eta)
+        k1, r1 = self._stage(sub, blocks, ev.weighted, eta)
+        log_init = sub.log_init[:, None]
+        theta_mid = ev.theta + eta[:, None] * k1
+        residual_mid = self.columns.predict(_beta(theta_mid, log_init)) - sub.targets
+        k2, r2 = self._stage(sub, blocks, sub.weight * residual_mid - 2.0 * r1, eta)
+        theta_step = eta[:, None] * (1.5 * k1 + 0.5 * k2)
+        accumulated_step = eta[:, None] * (1.5 * r1 + 0.5 * r2)
+        # Local error: the second-order step against the first-order one.
+        error = np.abs(eta[:, None] * 0.5 * (k1 + k2)).max(axis=1, initial=0.0)
+        if not np.all(np.isfinite(error)):
+            error = np.where(np.isfinite(error), error, np.inf)
+        accept = error <= self.tolerance
+        with np.errstate(divide="ignore"):
+            factor = np.clip(0.9 * np.sqrt(self.tolerance / error), 0.2, 4.0)
+        state.proposal = np.where(eta > 0, eta * factor, state.proposal)
+        theta_step[~accept] = 0.0
+        accumulated_step[~accept] = 0.0
+        eta = np.where(accept, eta, 0.0)
+        state.theta[:, self.columns.index] += theta_step
+        state.accumulated += accumulated_step
+        state.time += eta
+        state.elapsed += eta
+        state.n_steps += accept
+        state.last_loss = np.where(accept, ev.loss, state.last_loss)
+        state.last_eta = eta
+        state.last_theta_step = theta_step
+        state.last_accumulated_step = accumulated_step
+
+    # -- the loop ----------------------------------------------------------------
+
+    def run(self, *, t_end, max_iter, observer=None, capture_times=None):
+        """Integrate every problem from ``theta = 0`` up to ``t_end``.
+
+        Parameters
+        ----------
+        t_end : ndarray of shape (K,)
+            Time at which each problem stops (``inf``: when the observer says
+            so, or at ``max_iter``).
+        max_iter : int
+            Maximum number of steps (counted over the batch).
+        observer : callable, optional
+            Called at each iterate with a :class:`StepRecord`; returns a
+            boolean array over its ``ids``: True stops that problem.
+        capture_times : list of ndarray, optional
+            Per problem, sorted times at which to return the coefficients
+            (the steps land on them).
+
+        Returns
+        -------
+        result : dict
+            ``"time"``, ``"n_iter"`` (K,) and ``"coef"`` (K, d) at the end,
+            ``"captured"`` (list per problem of (n_times, d) arrays) and
+            ``"max_iter"`` (True if ``max_iter`` stopped a running problem).
+        """
+        p = self.problems
+        K, n, d = p.n_problems, p.n_samples, p.n_features
+        captures = capture_times or [np.empty(0)] * K
+        state = PathState(
+            ids=np.arange(K),
+            theta=np.zeros((K, d)),
+            time=np.zeros(K),
+            t_end=np.asarray(t_end, dtype=float).copy(),
+            n_steps=np.zeros(K, dtype=int),
+            next_capture=np.zeros(K, dtype=int),
+            initial_gradient=np.full(K, np.nan),
+            proposal=np.full(K, np.inf),
+            last_loss=np.full(K, np.inf),
+            last_eta=np.zeros(K),
+            last_theta_step=np.zeros((K, 0)),
+            last_accumulated_step=np.zeros((K, n)),
+            accumulated=np.zeros((K, n)),
+            refresh_residual=np.zeros((K, n)),
+            rate_bound=np.zeros(K),
+            drift_bound=np.zeros(K),
+            elapsed=np.zeros(K),
+            drift=np.zeros(K),
+            last_change=np.zeros(K),
+        )
+        result = {
+            "time": np.zeros(K),
+            "n_iter": np.zeros(K, dtype=int),
+            "coef": np.zeros((K, d)),
+            "captured": [np.zeros((c.size, d)) for c in captures],
+            "max_iter": False,
+        }
+        self.threads = BlasThreads()
+        with self.threads.single():
+            self._loop(state, result, captures, t_end, max_iter, observer)
+        return result
+
+    def _loop(self, state, result, captures, t_end, max_iter, observer):
+        """The integration loop of :meth:`run`."""
+        p = self.problems
+        # beta = 0 at the start: the residual is -targets.
+        self._refresh(state, p, -p.weight * p.targets)
+        sub = p
+        for n_iter in range(max_iter + 1):
+            ev = self._evaluate(state, sub)
+            ev = self._undo_worse_steps(state, sub, ev)
+            # The certificate: integrate ||W (e - e_r)|| over the last step.
+            change = np.linalg.norm(ev.weighted - state.refresh_residual, axis=1)
+            state.drift += state.last_eta * np.maximum(change, state.last_change)
+            state.last_change = change
+            first = np.isnan(state.initial_gradient)
+            if first.any():
+                full = np.abs(sub.column_products(ev.weighted)).max(axis=1, initial=0)
+                state.initial_gradient[first] = full[first]
+            self._capture(state, captures, result)
+
+            stop = state.time >= state.t_end * (1 - 1e-12)
+            if observer is not None:
+                record = StepRecord(
+                    ids=state.ids,
+                    time=state.time.copy(),
+                    loss=ev.loss,
+                    residuals=ev.residuals,
+                    gradient_norm=np.abs(ev.gradient).max(axis=1, initial=0.0),
+                    initial_gradient=state.initial_gradient,
+                    n_iter=n_iter,
+                    coef=lambda row, state=state: self._full_coef(state, row),
+                    n_active=(
+                        sub.log_init[:, None]
+                        + np.abs(ev.theta)
+                        + self.log_scale[self.columns.index]
+                        >= np.log(1e-2)
+                    ).sum(axis=1),
+                )
+                stop = stop | np.asarray(observer(record), dtype=bool)
+            if n_iter == max_iter:
+                result["max_iter"] = not stop.all()
+                stop[:] = True
+            if stop.any():
+                for row in np.flatnonzero(stop):
+                    k = state.ids[row]
+                    result["time"][k] = state.time[row]
+                    result["n_iter"][k] = state.n_steps[row]
+                    result["coef"][k] = self._full_coef(state, row)
+                keep = ~stop
+                if not keep.any():
+                    break
+                state.compact(keep)
+                if self.columns.offset is not None:
+                    self.columns.offset = self.columns.offset[keep]
+                sub = self._subproblems(state.ids)
+                ev = _Evaluation(
+                    ev.theta[keep],
+                    ev.residuals[keep],
+                    ev.weighted[keep],
+                    ev.loss[keep],
+                    ev.gradient[keep],
+                )
+            # Requested capture times cap the step so that it lands on them.
+            saved = state.t_end.copy()
+            for row, k in enumerate(state.ids):
+                c = captures[k]
+                if state.next_capture[row] < c.size:
+                    nxt = c[state.next_capture[row]]
+                    state.t_end[row] = min(state.t_end[row], nxt)
+            eta, room = self._step_sizes(state, sub, ev)
+            # Refresh the working set when the certificate has run out or
+            # would cut the step to less than half of what accuracy allows.
+            if np.any(state.certified() > 1.0) or np.any(room < 0.5 * eta):
+                self._refresh(state, sub, ev.weighted)
+                ev = self._evaluate(state, sub)
+                eta, room = self._step_sizes(state, sub, ev)
+            self._advance(state, sub, ev, np.minimum(eta, np.maximum(room, 0.0)))
+            state.t_end = saved
+
+    def _capture(self, state, captures, result):
+        """Store the coefficients of problems whose time landed on a capture."""
+        for row, k in enumerate(state.ids):
+            c = captures[k]
+            while state.next_capture[row] < c.size and (
+                state.time[row] >= c[state.next_capture[row]] * (1 - 1e-12)
+            ):
+                result["captured"][k][state.next_capture[row]] = self._full_coef(
+                    state, row
+                )
+                state.next_capture[row] += 1
+
+    def _full_coef(self, state, row):
+        """``beta`` of one running problem on all columns (lazy part applied)."""
+        k = state.ids[row]
+        theta = state.theta[row].copy()
+        if np.any(state.accumulated[row]):
+            sub = self._subproblems(np.array([k]))
+            update = sub.column_products(state.accumulated[row][None, :])[0]
+            update[self.columns.index] = 0.0
+            theta -= 4.0 * update
+        return _beta(theta, self.problems.log_init[k])
+
+
+def column_scale(X, weight, offset):
+    """Weighted standard deviation of each column (``offset``: its centre)."""
+    m = weight.sum()
+    if sp.issparse(X):
+        sq = np.asarray(X.multiply(X).T @ weight).ravel() / m
+        mean = np.asarray(X.T @ weight).ravel() / m
+    else:
+        sq = weight @ (X * X) / m
+        mean = weight @ X / m
+    if offset is None:
+        var = sq
+    else:
+        var = sq - 2.0 * offset * mean + offset**2
+    scale = np.sqrt(np.maximum(var, 0.0))
+    # Columns that are constant to rounding do not move the flow.
+    rounding = 64 * np.finfo(np.float64).eps * np.sqrt(np.maximum(sq, 0.0))
+    scale[scale <= rounding] = 0.0
+    return scale
+
+
+def implicit_path(
+    X,
+    y,
+    *,
+    init_scale=1e-30,
+    times=None,
+    n_times=50,
+    sample_weight=None,
+    fit_intercept=True,
+    max_iter=10_000,
+):
+    """Coefficients of the Hadamard part ``w*w - u*u`` along its gradient flow.
+
+    The sparse part of :class:`ImplicitRegInterpolator` on its own: gradient
+    descent with small steps on ``beta = w * w - u * u`` from
+    ``w = u = init_scale``, for the (weighted, centred) squared loss, follows
+    the gradient flow that this function integrates. Small coordinates grow
+    like ``init_scale^2 exp(4 |g_j| t)``: the coordinates most correlated with
+    the residual are learned first, one plateau at a time (with a tiny
+    ``init_scale``, each plateau is a least-squares fit on the coordinates
+    learned so far [1]_). As ``t -> inf`` it tends to an interpolator, the
+    minimum-l1-norm one as ``init_scale -> 0`` [2]_.
+
+    As with :func:`sklearn.linear_model.lasso_path`, the data are centred (with
+    ``fit_intercept``) and the path is returned on a grid; ``y`` is scaled to
+    unit root mean square during the integration, so ``init_scale`` and
+    ``times`` are relative to that scale, and the coefficients are returned in
+    the units of ``y``.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.
+    y : array-like of shape (n_samples,)
+        Target values.
+    init_scale : float or array-like of shape (n_init_scales,), default=1e-30
+        Initial value of every ``w_j`` and ``u_j``, relative to the root mean
+        square of the centred ``y``; several values give several paths.
+    times : array-like of shape (n_times,), default=None
+        Gradient-flow times at which to return the coefficients (of the
+        problem with ``y`` scaled to unit root mean square). ``None``:
+        ``n_times`` times, geometrically spaced from the time at which the
+        first coordinate becomes significant to ten times that, which covers
+        a path of a few hundred coordinates; the steps land exactly on them.
+    n_times : int, default=50
+        Number of times when ``times`` is None.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the samples in the squared loss.
+    fit_intercept : bool, default=True
+        Whether to centre ``X`` and ``y`` by their weighted means.
+    max_iter : int, default=10000
+        Maximum number of integration steps (per path).
+
+    Returns
+    -------
+    times : ndarray of shape (n_times,) or (n_init_scales, n_times)
+        The gradient-flow times.
+    coefs : ndarray of shape (n_features, n_times) or \
+            (n_init_scales, n_features, n_times)
+        The Hadamard part ``w * w - u * u`` at those times, in the units of
+        ``y``.
+
+    See Also
+    --------
+    ImplicitRegInterpolator : Chooses a time on this path by cross-validation
+        and adds the minimum-l2 interpolant of the residual.
+    sklearn.linear_model.lasso_path : The Lasso's path, indexed by its penalty.
+
+    Notes
+    -----
+    The integrator (module ``sk_implicit._path``) works in
+    ``theta = log(w^2 / init_scale^2)``, in which exponential growth is exact,
+    with linearly implicit steps for the learned coordinates and a working
+    set for the others; it is checked against a fine-step solution of the
+    ODE and against plain gradient descent in ``tests/test_path.py``.
+
+    References
+    ----------
+    .. [1] S. Pesme and N. Flammarion, "Saddle-to-Saddle Dynamics in Diagonal
+       Linear Networks", NeurIPS 2023. https://arxiv.org/abs/2304.00488
+    .. [2] B. Woodworth, S. Gunasekar, J. D. Lee, E. Moroshko, P. Savarese,
+       I. Golan, D. Soudry and N. Srebro, "Kernel and Rich Regimes in
+       Overparametrized Models", COLT 2020. https://arxiv.org/abs/2002.09277
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_implicit import implicit_path
+    >>> from sk_implicit.datasets import make_sparse_regression
+    >>> X, y, coef = make_sparse_regression(50, 200, 3, noise=0.1, random_state=0)
+    >>> times, coefs = implicit_path(X, y, n_times=20)
+    >>> coefs.shape
+    (200, 20)
+    >>> learned = np.abs(coefs[:, -1]) > 0.1
+    >>> bool(np.all(learned[coef != 0]))
+    True
+    """
+    scales = np.atleast_1d(np.asarray(init_scale, dtype=float))
+    if scales.ndim != 1 or not np.all((scales > 0) & (scales <= 1e100)):
+        raise ValueError(
+            f"init_scale must be positive and at most 1e100, got {init_scale!r}."
+        )
+    if not isinstance(n_times, numbers.Integral) or n_times < 1:
+        raise ValueError(f"n_times must be a positive integer, got {n_times!r}.")
+    data = validate_path_input(X, y, sample_weight, fit_intercept)
+    problems, y_scale, scale = build_problems(data, scales, fit_intercept=fit_intercept)
+    integrator = _Integrator(problems, scale)
+    if times is None:
+        start = first_activation_time(problems, scale)
+        grid = np.geomspace(1.0, 10.0, n_times)
+        capture = [start[k] * grid for k in range(scales.size)]
+    else:
+        t = np.asarray(times, dtype=float)
+        if t.ndim != 1 or np.any(t < 0) or np.any(np.diff(t) < 0):
+            raise ValueError("times must be a non-decreasing 1d array of times >= 0.")
+        capture = [t] * scales.size
+    result = integrator.run(
+        t_end=np.array([c[-1] for c in capture]),
+        max_iter=max_iter,
+        capture_times=capture,
+    )
+    coefs = np.stack([c.T for c in result["captured"]]) * y_scale
+    times_out = np.stack(capture)
+    if np.ndim(init_scale) == 0:
+        return times_out[0], coefs[0]
+    return times_out, coefs
+
+
+def validate_path_input(X, y, sample_weight, fit_intercept):
+    """Checked, centred :class:`~sk_implicit._base.CentredData` for a path."""
+    X, y = check_X_y(
+        X,
+        y,
+        accept_sparse=("csr", "csc", "coo"),
+        dtype=(np.float64, np.float32),
+        y_numeric=True,
+    )
+    if sp.issparse(X):
+        X = sp.csr_array(X)
+    y = y.astype(X.dtype, copy=False)
+    sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+    if sample_weight is not None:
+        keep = sample_weight > 0
+        X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
+    return centre_data(X, y, sample_weight, fit_intercept)
+
+
+def build_problems(data, scales, *, fit_intercept, folds=None):
+    """:class:`Problems` for the full data, or for cross-validation folds.
+
+    ``data`` is a :class:`~sk_implicit._base.CentredData` (dense ``X``
+    centred, sparse ``X`` with its offsets in ``implicit_offset``);
+    ``scales`` the init scales. Without ``folds``: one problem per init
+    scale, on all rows. With ``folds``, a list of ``(train, test)`` row-index
+    arrays: one problem per fold and init scale (fold-major), centred by its
+    own training means and validated on its test rows. Returns ``(problems,
+    y_scale, column_scale)``: the targets are divided by ``y_scale``, the
+    weighted root mean square of the centred ``y``; ``X`` is converted to
+    float64 (CSC when sparse, for column slices); ``column_scale`` is the
+    weighted standard deviation of each column on all rows.
+    """
+    X = data.X
+    n, d = X.shape
+    X = sp.csc_array(X, dtype=np.float64) if sp.issparse(X) else X.astype(np.float64)
+    weight = np.ones(n) if data.sample_weight is None else data.sample_weight
+    weight = weight.astype(np.float64)
+    y = data.y.astype(np.float64)
+    peak = np.abs(y).max() if y.size else 0.0
+    if peak > 0:  # (y / peak)^2 cannot overflow
+        y_scale = peak * float(np.sqrt(np.average((y / peak) ** 2, weights=weight)))
+    else:
+        y_scale = 1.0  # constant y: beta = 0 interpolates
+    y = y / y_scale
+    full_offset = (
+        np.zeros(d)
+        if data.implicit_offset is None
+        else data.implicit_offset.astype(np.float64)
+    )
+    if folds is None:
+        train_w, val_w = [weight], None
+        offsets, y_offsets = [full_offset], [0.0]
+    else:
+        train_w, val_w, offsets, y_offsets = [], [], [], []
+        for train, test in folds:
+            w = np.zeros(n)
+            w[train] = weight[train]
+            v = np.zeros(n)
+            v[test] = weight[test]
+            train_w.append(w)
+            val_w.append(v)
+            offsets.append(np.asarray(X.T @ w).ravel() / w.sum())
+            y_offsets.append(w @ y / w.sum())
+    k = scales.size
+    if not fit_intercept:
+        offsets, y_offsets = None, np.zeros(len(train_w))
+    problems = Problems(
+        X,
+        y[None, :] - np.repeat(np.asarray(y_offsets), k)[:, None],
+        np.repeat(np.array(train_w), k, axis=0),
+        np.tile(2.0 * np.log(scales), len(train_w)),
+        offset=None if offsets is None else np.repeat(np.array(offsets), k, axis=0),
+        validation_weight=None
+        if val_w is None
+        else np.repeat(np.array(val_w), k, axis=0),
+    )
+    column_offset = full_offset if fit_intercept else None
+    return problems, y_scale, column_scale(X, weight, column_offset)
+
+
+def first_activation_time(problems, scale):
+    """Time at which the first coordinate of each problem becomes significant.
+
+    Under the initial gradient ``g_j`` (constant while nothing is learned), a
+    coordinate reaches size ``exp(LOG_SIGNIFICANT)`` at
+    ``(LOG_SIGNIFICANT - log_init - log scale_j) / (4 |g_j|)``.
+    """
+    weighted = problems.weight * problems.targets * -1.0
+    gradient = np.abs(problems.column_products(weighted))
+    with np.errstate(divide="ignore"):
+        log_scale = np.where(
+            scale > 0, np.log(np.where(scale > 0, scale, 1.0)), -np.inf
+        )
+        need = LOG_SIGNIFICANT - problems.log_init[:, None] - log_scale[None, :]
+        t = np.where(gradient > 0, np.maximum(need, 0.0) / (4.0 * gradient), np.inf)
+    out = t.min(axis=1)
+    return np.where(np.isfinite(out), out, 1.0)

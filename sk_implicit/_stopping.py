@@ -1,0 +1,141 @@
+"""When to stop the cross-validation paths: one policy, in one place.
+
+The folds' validation curves are sampled on one geometric grid of times
+(:class:`ValidationCurves`): each fold's curve is piecewise linear between its
+steps, and the mean over folds at a grid time is known once every fold has
+passed it. Building the mean costs O(1) per grid point and fold, so the whole
+curve costs time linear in the number of steps.
+
+:class:`StoppingPolicy` reads that mean curve and says when its minimum is
+settled:
+
+- ``"overfitting"``: the mean is at least ``1 + rise`` times its minimum, at
+  more than ``patience`` times the minimum's time (or the time learning
+  started, if later);
+- ``"levelled"``: after the model has started to learn (every fold's training
+  loss below ``learning`` of its start), the mean has not moved by more than
+  ``flat`` (relative) while the time grew by ``patience``;
+- ``"interpolated"``: every fold's relative training loss is below ``floor``
+  (the path is at its end: nothing left to learn).
+
+Nothing else stops the folds early: each fold runs until the policy stops all
+of them (or ``max_iter``), so no fold's curve is held at a stale value.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+class ValidationCurves:
+    """Mean validation curve of ``n_folds`` folds on a geometric time grid.
+
+    Parameters
+    ----------
+    n_folds : int
+        Number of folds.
+    start : float
+        First grid time (> 0).
+    ratio : float
+        Ratio between consecutive grid times.
+    """
+
+    def __init__(self, n_folds, start, ratio):
+        self.n_folds = n_folds
+        self.start = float(start)
+        self.log_ratio = float(np.log(ratio))
+        self._last = [None] * n_folds  # (time, value) of each fold's last point
+        self._next = np.zeros(n_folds, dtype=int)  # next grid index per fold
+        self._values = [[] for _ in range(n_folds)]  # per fold, on the grid
+        self.mean = []  # the mean on the grid, up to the slowest fold
+
+    def grid_time(self, index):
+        return self.start * np.exp(self.log_ratio * index)
+
+    def add(self, fold, time, value):
+        """Record fold ``fold``'s validation value at ``time`` (increasing)."""
+        last = self._last[fold]
+        i = self._next[fold]
+        while self.grid_time(i) <= time:
+            g = self.grid_time(i)
+            if last is None or time == last[0]:
+                v = value
+            else:  # linear between the fold's two points around g
+                t0, v0 = last
+                w = (g - t0) / (time - t0) if g > t0 else 0.0
+                v = v0 + w * (value - v0)
+            self._values[fold].append(v)
+            i += 1
+        self._next[fold] = i
+        self._last[fold] = (time, value)
+        ready = int(self._next.min())
+        for j in range(len(self.mean), ready):
+            self.mean.append(sum(vals[j] for vals in self._values) / self.n_folds)
+
+    def finish(self):
+        """Extend every fold's curve to the last grid time any fold reached.
+
+        A fold stopped by the policy is past every grid time that matters;
+        one stopped by ``max_iter`` or at the end of its path keeps its last
+        value (its curve is flat there). Returns ``(times, mse_path)`` with
+        ``mse_path`` of shape (n_times, n_folds).
+        """
+        n_times = max(int(self._next.max()), 1)  # at least the start time
+        for fold, vals in enumerate(self._values):
+            last = self._last[fold][1] if self._last[fold] is not None else np.nan
+            vals.extend([last] * (n_times - len(vals)))
+        mse_path = np.array(self._values, dtype=float).T.reshape(n_times, -1)
+        self.mean = list(mse_path.mean(axis=1))
+        return self.grid_time(np.arange(n_times)), mse_path
+
+
+@dataclass
+class StoppingPolicy:
+    """Decides, from the mean validation curve, that its minimum is settled.
+
+    See the module docstring. ``check`` returns a reason string or None.
+    """
+
+    rise: float = 0.05
+    patience: float = 2.0
+    flat: float = 1e-3
+    learning: float = 0.99
+    floor: float = 1e-4
+    # Grid index at which every fold had started to learn (None: not yet).
+    learned_at: int | None = field(default=None, init=False)
+
+    def check(self, curves, train_losses):
+        """Reason to stop all folds now, or None.
+
+        ``curves`` is a :class:`ValidationCurves`; ``train_losses`` the
+        current relative training losses of the folds.
+        """
+        if np.all(np.asarray(train_losses) <= self.floor):
+            return "interpolated"
+        mean = curves.mean
+        if not mean:
+            return None
+        last = len(mean) - 1
+        if self.learned_at is None:
+            if not np.all(np.asarray(train_losses) <= self.learning):
+                return None  # nothing has moved yet: the curve is flat
+            self.learned_at = last
+        best = int(np.argmin(mean))
+        # Patience counts from the minimum, or from when learning started if
+        # the minimum came before (the untrained model can be the best one
+        # for a while, when the first coordinates learned are wrong).
+        t_last = curves.grid_time(last)
+        t_from = curves.grid_time(max(best, self.learned_at))
+        if mean[last] >= (1.0 + self.rise) * mean[best] and t_last > (
+            self.patience * t_from
+        ):
+            return "overfitting"
+        # Levelled: flat since the time t_last / patience, itself after
+        # learning started (before, the curve is flat because nothing moves).
+        back = last - int(np.ceil(np.log(self.patience) / curves.log_ratio))
+        if back >= self.learned_at:
+            window = np.asarray(mean[back:])
+            scale = max(abs(mean[best]), np.finfo(float).tiny)
+            if np.ptp(window) <= self.flat * scale:
+                return "levelled"
+        return None

@@ -1,0 +1,220 @@
+"""implicit_path and its integrator: against the ODE, gradient descent and theory."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.integrate import solve_ivp
+
+import sk_implicit._path as path_module
+from sk_implicit import MinL1Interpolator, implicit_path
+from sk_implicit._path import PathState
+from sk_implicit.datasets import make_sparse_regression
+
+
+def orthogonal_problem(n=8, d=4, seed=0):
+    # X^T X / n = I: every coordinate follows its own ODE (see below).
+    rng = np.random.default_rng(seed)
+    q, _ = np.linalg.qr(rng.standard_normal((n, d)))
+    X = np.sqrt(n) * q
+    b = np.array([1.0, -0.5, 0.25, 0.0])[:d]
+    return X, X @ b, b
+
+
+def test_follows_the_ode_on_an_orthogonal_design():
+    # With X^T X / n = I and no intercept, g = beta - b, so each coordinate
+    # follows theta' = -4 (2 a^2 sinh(theta) - b_j), beta = 2 a^2 sinh(theta)
+    # (module docstring of sk_implicit._path), in the units where y has unit
+    # root mean square.
+    X, y, b = orthogonal_problem()
+    alpha = 1e-3
+    scale = np.sqrt(np.mean(y**2))
+    b_scaled = b / scale
+
+    def flow(t, theta):
+        return -4.0 * (2 * alpha**2 * np.sinh(theta) - b_scaled)
+
+    times = np.array([1.0, 3.0, 6.0, 10.0, 20.0])
+    ode = solve_ivp(flow, (0, times[-1]), np.zeros(4), t_eval=times, rtol=1e-11)
+    expected = 2 * alpha**2 * np.sinh(ode.y) * scale
+    _, coefs = implicit_path(X, y, init_scale=alpha, times=times, fit_intercept=False)
+    # A first-order integrator with steps of at most half an e-fold in theta:
+    # measured largest error 4.5e-3 (coefficients up to 1), mid-growth of the
+    # third coordinate at t = 20; 1e-2 leaves room for BLAS round-off only.
+    assert np.max(np.abs(coefs - expected)) < 1e-2
+
+
+def test_error_shrinks_with_the_step():
+    X, y, b = orthogonal_problem()
+    alpha, t = 1e-3, 3.0
+    scale = np.sqrt(np.mean(y**2))
+    ode = solve_ivp(
+        lambda _, th: -4.0 * (2 * alpha**2 * np.sinh(th) - b / scale),
+        (0, t),
+        np.zeros(4),
+        rtol=1e-11,
+        atol=1e-14,
+    )
+    exact = 2 * alpha**2 * np.sinh(ode.y[:, -1]) * scale
+    errors = []
+    for delta in (0.04, 0.02, 0.01):
+        integrator_error = _path_at(X, y, alpha, t, delta) - exact
+        errors.append(np.max(np.abs(integrator_error)))
+    # First order: halving the step about halves the error (measured ratios
+    # 1.8 and 1.7 at t = 3, mid-growth of the first coordinate).
+    for coarse, fine in zip(errors, errors[1:]):
+        assert 1.3 < coarse / fine < 3.0
+
+
+def _path_at(X, y, alpha, t, delta):
+    data = path_module.validate_path_input(X, y, None, False)
+    problems, y_scale, scale = path_module.build_problems(
+        data, np.array([alpha]), fit_intercept=False
+    )
+    integrator = path_module._Integrator(problems, scale, tolerance=delta)
+    result = integrator.run(t_end=np.array([t]), max_iter=100_000)
+    return result["coef"][0] * y_scale
+
+
+def test_matches_plain_gradient_descent():
+    # Gradient descent on (w, u) with a small step follows the same flow: on
+    # a wide random problem its iterate at time T = steps * step agrees with
+    # the path at T.
+    X, y, _ = make_sparse_regression(20, 60, 2, noise=0.1, random_state=0)
+    y = y / np.sqrt(np.mean(y**2))  # the path's units
+    n = X.shape[0]
+    alpha, step, n_steps = 1e-3, 2e-3, 3000
+    w = np.full(X.shape[1], alpha)
+    u = w.copy()
+    for _ in range(n_steps):
+        g = X.T @ (X @ (w * w - u * u) - y) / n
+        w, u = w * (1 - 2 * step * g), u * (1 + 2 * step * g)
+    gd = w * w - u * u
+    _, coefs = implicit_path(
+        X, y, init_scale=alpha, times=[step * n_steps], fit_intercept=False
+    )
+    # Gradient descent's own discretisation error is O(step); the two agree
+    # to 1% of the coefficients' scale (measured 0.2%).
+    assert np.max(np.abs(coefs[:, 0] - gd)) < 0.01 * np.abs(gd).max()
+
+
+def test_tiny_init_scale_ends_near_the_min_l1_interpolator():
+    # Woodworth et al.: as t -> inf the flow reaches the interpolator of least
+    # hypentropy potential, the minimum-l1 one as init_scale -> 0.
+    X, y, _ = make_sparse_regression(30, 80, 3, noise=0.1, random_state=1)
+    bp = MinL1Interpolator().fit(X, y)
+    gaps = []
+    for alpha in (1e-2, 1e-8, 1e-30):
+        times, coefs = implicit_path(X, y, init_scale=alpha, n_times=2)
+        end = implicit_path(X, y, init_scale=alpha, times=[times[0] * 1e3])[1][:, 0]
+        gaps.append(abs(np.abs(end).sum() / np.abs(bp.coef_).sum() - 1))
+    assert gaps[-1] < 1e-3
+    assert gaps[0] > gaps[-1]
+
+
+def test_large_init_scale_ends_near_the_min_l2_interpolator():
+    X, y, _ = make_sparse_regression(30, 80, 3, noise=0.1, random_state=2)
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    min_l2 = np.linalg.pinv(Xc) @ yc
+    _, coefs = implicit_path(X, y, init_scale=1e2, times=[1e-2, 1.0])
+    # With w = u = 100 the flow is gradient descent on beta (a linear flow
+    # from zero, which stays in the row space) at rate 8 * 100^2 per unit
+    # time: measured relative error 5e-4 at t = 1e-2, 4e-10 at t = 1.
+    error = np.abs(coefs - min_l2[:, None]).max(axis=0) / np.abs(min_l2).max()
+    assert error[0] < 1e-2
+    assert error[1] < 1e-8
+
+
+def test_extreme_init_scales_are_finite():
+    X, y, _ = make_sparse_regression(20, 50, 2, noise=0.1, random_state=0)
+    for alpha in (1e-300, 1e-100, 1e50, 1e100):
+        _, coefs = implicit_path(X, y, init_scale=alpha, n_times=3)
+        assert np.all(np.isfinite(coefs))
+
+
+def test_sparse_and_dense_input_give_the_same_path():
+    X, y, _ = make_sparse_regression(40, 120, 3, noise=0.2, random_state=3)
+    X[np.abs(X) < 1.0] = 0.0
+    times = [5.0, 20.0, 60.0]
+    dense = implicit_path(X, y, times=times)[1]
+    sparse = implicit_path(sp.csr_array(X), y, times=times)[1]
+    np.testing.assert_allclose(sparse, dense, rtol=1e-9, atol=1e-12)
+
+
+def test_intercept_removes_shifts():
+    X, y, _ = make_sparse_regression(40, 120, 3, noise=0.2, random_state=4)
+    times = [10.0, 40.0]
+    base = implicit_path(X, y, times=times)[1]
+    shifted = implicit_path(X + 3.0, y - 7.0, times=times)[1]
+    np.testing.assert_allclose(shifted, base, rtol=1e-8, atol=1e-12)
+
+
+def test_weight_two_equals_a_duplicated_row():
+    X, y, _ = make_sparse_regression(30, 90, 3, noise=0.2, random_state=5)
+    weight = np.ones(30)
+    weight[0] = 2.0
+    times = [10.0, 40.0]
+    weighted = implicit_path(X, y, sample_weight=weight, times=times)[1]
+    duplicated = implicit_path(np.vstack([X, X[:1]]), np.r_[y, y[:1]], times=times)
+    np.testing.assert_allclose(weighted, duplicated[1], rtol=1e-8, atol=1e-12)
+
+
+def test_left_out_coordinates_stay_negligible(monkeypatch):
+    # The certificate: between two refreshes of the working set, no left-out
+    # coordinate may reach LOG_NEGLIGIBLE. At each refresh, the coordinates
+    # that were left out are brought up to date exactly: check their size.
+    X, y, _ = make_sparse_regression(40, 400, 4, noise=0.5, random_state=6)
+    refresh = path_module._Integrator._refresh
+    worst = []
+
+    def checked_refresh(self, state, sub, weighted):
+        if hasattr(self, "columns"):
+            outside = np.ones(state.theta.shape[1], dtype=bool)
+            outside[self.columns.index] = False
+            theta = state.theta.copy()
+            update = sub.column_products(state.accumulated)
+            size = sub.log_init[:, None] + np.abs(theta - 4.0 * update)
+            size += self.log_scale
+            worst.append(size[:, outside & np.isfinite(self.log_scale)].max())
+        refresh(self, state, sub, weighted)
+
+    monkeypatch.setattr(path_module._Integrator, "_refresh", checked_refresh)
+    implicit_path(X, y, times=[20.0, 60.0, 150.0])
+    assert len(worst) > 3
+    assert max(worst) <= path_module.LOG_NEGLIGIBLE
+
+
+def test_every_array_of_the_state_is_compacted():
+    # A per-problem array that compact() forgot would silently mix problems.
+    declared = {
+        f.name for f in dataclasses.fields(PathState) if f.metadata.get("per_path")
+    }
+    assert declared == {f.name for f in dataclasses.fields(PathState)}
+
+
+def test_several_init_scales_in_one_call():
+    X, y, _ = make_sparse_regression(30, 90, 3, noise=0.2, random_state=7)
+    times, coefs = implicit_path(X, y, init_scale=[1e-10, 1e-30], n_times=4)
+    assert times.shape == (2, 4) and coefs.shape == (2, 90, 4)
+    single = implicit_path(X, y, init_scale=1e-30, times=times[1])[1]
+    # Two integrations of the same flow whose step sequences differ (the
+    # working set's refreshes are shared by a batch): they agree to the
+    # integration error (measured 5e-4 of the largest coefficient).
+    assert np.abs(coefs[1] - single).max() < 1e-2 * np.abs(single).max()
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"init_scale": 0.0}, "init_scale"),
+        ({"init_scale": np.nan}, "init_scale"),
+        ({"init_scale": 1e101}, "init_scale"),
+        ({"n_times": 0}, "n_times"),
+        ({"times": [2.0, 1.0]}, "times"),
+    ],
+)
+def test_bad_parameters(kwargs, match):
+    X, y, _ = make_sparse_regression(10, 20, 2, random_state=0)
+    with pytest.raises(ValueError, match=match):
+        implicit_path(X, y, **kwargs)
