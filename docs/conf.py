@@ -121,9 +121,8 @@ autosummary_generate = True
 # The class template lists the methods itself (with their summaries).
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
-# Plain text "See Also" targets such as sklearn.linear_model.LassoCV cannot be
-# resolved without network access to scikit-learn's inventory: not an error.
-numpydoc_xref_param_type = False
+# No intersphinx: the build must work offline, so references to scikit-learn
+# (":class:`~sklearn.linear_model.LassoCV`") render as plain code, not links.
 
 # -- Gallery -----------------------------------------------------------------
 sphinx_gallery_conf = {
