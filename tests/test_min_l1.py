@@ -10,6 +10,7 @@ from sklearn.linear_model import Lasso
 
 from sk_implicit._min_l1 import MinL1Interpolator
 from sk_implicit._min_l2 import MinL2Interpolator
+from sk_implicit._validation import InvalidParameterError
 from sk_implicit.datasets import make_sparse_regression
 
 # HiGHS certifies its solutions to its primal/dual feasibility tolerances
@@ -206,14 +207,15 @@ def test_solver_options_passed_through():
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"solver_options": "fast"}, "solver_options must be None or a dict"),
-        ({"fit_intercept": 1}, "fit_intercept must be a bool"),
-        ({"working_set": None}, "working_set must be a bool"),
+        ({"solver_options": "fast"}, "'solver_options' parameter"),
+        ({"fit_intercept": 1}, "'fit_intercept' parameter"),
+        ({"fit_intercept": "no"}, "'fit_intercept' parameter"),
+        ({"working_set": None}, "'working_set' parameter"),
     ],
 )
 def test_bad_parameters(params, match):
     X, y, _ = _data(n=10, d=20)
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(InvalidParameterError, match=match):
         MinL1Interpolator(**params).fit(X, y)
 
 

@@ -6,6 +6,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
 from sk_implicit._min_l2 import MinL2Interpolator
+from sk_implicit._validation import InvalidParameterError
 
 SOLVERS = ["auto", "gram", "svd", "lsmr"]
 
@@ -161,13 +162,14 @@ def test_interpolates_paper_setting():
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"solver": "cholesky"}, "solver must be one of"),
-        ({"fit_intercept": "yes"}, "fit_intercept must be a bool"),
+        ({"solver": "cholesky"}, "'solver' parameter"),
+        ({"fit_intercept": "yes"}, "'fit_intercept' parameter"),
+        ({"fit_intercept": "no"}, "'fit_intercept' parameter"),
     ],
 )
 def test_bad_parameters(params, match):
     X, y = _svd_data(10, 20)
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(InvalidParameterError, match=match):
         MinL2Interpolator(**params).fit(X, y)
 
 
