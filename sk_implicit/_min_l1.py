@@ -20,7 +20,18 @@ optimum ``X^T nu = sign(b)`` on the support of ``b`` (``nu`` is the vector of
 
 When no interpolant exists (more samples than features, or basis pursuit
 infeasible), the coefficients of minimum l1 norm among the weighted least
-squares solutions, with residuals ``r`` and weights ``W = diag(w)``::
+squares solutions. For dense ``X``, basis pursuit on the rows rotated by the
+SVD ``W^1/2 X_c = U S V^T`` (:func:`_solve_l1_preconditioned`)::
+
+    min ||b||_1   s.t.   V_r^T b = S_r^-1 U_r^T W^1/2 y_c     (r = rank rows)
+
+whose feasible set is exactly the set of least-squares solutions, with
+orthonormal rows. It is also the fallback when HiGHS fails on basis pursuit
+with an interpolant in reach: on ill-conditioned designs the rows of ``X``
+ask for a residual accuracy beyond HiGHS's absolute tolerances (the
+coefficients are much larger than ``|y| / |X|``), the rotated rows do not.
+For sparse ``X`` (never densified), with residuals ``r`` and weights
+``W = diag(w)``::
 
     min_{p, q, b0, r}  1^T p + 1^T q
     s.t.               X p - X q + b0 1 + r = y     (n rows)
@@ -44,6 +55,14 @@ working set of columns, each followed by a check of the dual constraints
 ``|X_j^T nu| <= 1`` on all columns. It stops when no column violates them: the
 restricted solution is then optimal for the full LP, to HiGHS's dual
 feasibility tolerance.
+
+Every LP is solved on a copy of the data divided by powers of two (unit
+``max |X|``, ``max |y|`` and ``max w``): HiGHS drops matrix entries below
+1e-9, rejects entries above 1e15 and has absolute tolerances. The answer is
+checked (:func:`~sk_implicit._base.fit_outcome`); if HiGHS fails, or returns a
+point that neither interpolates nor reaches the least-squares MSE, the next
+program is tried, and last the minimum-l2 solution is returned with a
+:class:`~sklearn.exceptions.ConvergenceWarning`.
 """
 
 import time
@@ -352,10 +371,17 @@ class MinL1Interpolator(BaseInterpolator):
         the support of ``coef_``, ``sum(nu) = 0`` with the intercept, and
         ``(y - y_offset) @ nu = ||coef_||_1`` when the model interpolates.
         Zero for the samples with zero weight. All zeros when ``y`` is
-        constant.
+        constant, or when the linear programs failed (see Notes). On an
+        ill-conditioned design ``nu`` is large and these identities hold only
+        to about ``eps ||X|| ||nu||``.
     n_iter_ : int
         Number of simplex (or interior-point) iterations of HiGHS, summed
         over the linear programs solved.
+    converged_ : bool
+        True when the linear program was solved and the model interpolates
+        the training data (relative training MSE at most 1e-6, see Notes) or,
+        where no interpolant exists, is a least-squares solution. False, with
+        a :class:`~sklearn.exceptions.ConvergenceWarning`, otherwise.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -377,23 +403,42 @@ class MinL1Interpolator(BaseInterpolator):
     centring the data (the package's policy, used by
     :class:`MinL2Interpolator`) whenever an interpolant exists, since both
     fit ``X beta + beta_0 = y`` for some ``beta_0``. Internally ``X`` is
-    centred by the weighted means (dense ``X`` only) and ``y`` is centred
-    and divided by ``max |y - mean|`` so that HiGHS's absolute tolerances are
-    relative to the scale of ``y``; ``intercept_ = y_offset - X_offset @
-    coef_``.
+    centred by the weighted means (dense ``X`` only) and ``y`` is centred;
+    ``intercept_ = y_offset - X_offset @ coef_``.
 
-    Fallback: when ``n_samples > n_features + fit_intercept``, or when HiGHS
-    finds basis pursuit infeasible, the least-squares version is solved with
+    Scale: the linear programs are solved on a copy of the data divided by
+    powers of two (``max |X_c|``, ``max |y_c|``, ``max w``), so that HiGHS's
+    absolute tolerances are relative to the data and ``coef_`` is
+    equivariant to the scale of ``X`` and ``y``: ``coef(a X, b y) = (b / a)
+    coef(X, y)``, exactly for powers of two (tested from 1e-150 to 1e150 in
+    float64, 1e-18 to 1e18 in float32). HiGHS treats entries below
+    ``1e-9 max |X|`` as zero. A ``ValueError`` is raised if the coefficients
+    overflow the dtype of ``X``.
+
+    Least squares: when ``n_samples > n_features + fit_intercept``, or when
+    HiGHS finds basis pursuit infeasible, the coefficients of minimum l1 norm
+    among the weighted least-squares solutions are computed: by basis
+    pursuit on the rows of ``X`` rotated by its SVD (dense ``X``), or with
     residual variables ``r`` and the normal equations ``X^T W r = 0`` (and
-    ``w^T r = 0``) as constraints; it coincides with basis pursuit whenever
-    an interpolant exists. Sample weights only matter in this case: integer
-    weights are then equivalent to repeated rows, zero weights to removed
-    rows.
+    ``w^T r = 0``) as constraints (sparse ``X``). Both coincide with basis
+    pursuit whenever an interpolant exists. Sample weights only matter in
+    this case: integer weights are then equivalent to repeated rows, zero
+    weights to removed rows.
 
-    If HiGHS stops early (iteration or time limit, numerical trouble), a
-    :class:`~sklearn.exceptions.ConvergenceWarning` carries its message and
-    ``coef_`` is its last point, or zero if it has none. Other failures
-    raise a ``RuntimeError``.
+    Outcome: the model is checked on its training data. It interpolates when
+    its relative training MSE, ``sum(w r^2) / sum(w y_c^2)`` with the
+    residual ``r`` and the weights ``w`` (ones by default), is at most 1e-6:
+    the tolerance applies to the *weighted* error. Otherwise its relative
+    training MSE must be within 1e-6 of that of the least-squares solution
+    (computed by :class:`MinL2Interpolator`'s method). If HiGHS stops at
+    ``maxiter`` or ``time_limit``, ``coef_`` is its last point (zero if it
+    has none). If it fails otherwise (ill-conditioned designs, where the
+    coefficients are much larger than ``|y| / |X|``), the rotated program is
+    tried (dense ``X``), and last the minimum-l2-norm solution is returned
+    (not of minimum l1 norm; ``dual_coef_`` is then zero). In these cases, or
+    when the model neither interpolates nor is a least-squares solution,
+    ``converged_`` is False and a
+    :class:`~sklearn.exceptions.ConvergenceWarning` says what happened.
 
     Basis pursuit [2]_ finds a sparse signal, but it fits the noise with a
     few large spurious coefficients: its excess risk decays only like

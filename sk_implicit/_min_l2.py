@@ -322,8 +322,9 @@ class MinL2Interpolator(BaseInterpolator):
           as :func:`numpy.linalg.pinv` does. Exact for rank-deficient data.
           Not available for sparse ``X``.
         - "lsmr": :func:`scipy.sparse.linalg.lsmr` started from zero on the
-          implicitly centred, weighted operator (tolerance 1e-12), which
-          converges to the minimum-norm solution without densifying ``X``.
+          implicitly centred, weighted operator (tolerance 1e-12, condition
+          limit 1e12), which converges to the minimum-norm solution without
+          densifying ``X``.
         - "auto": "gram" (with its fallback) for dense ``X`` with
           ``n_samples < n_features``, "svd" for other dense ``X``; for sparse
           ``X``, "gram" when the smaller side is at most 4096, else "lsmr".
@@ -338,6 +339,12 @@ class MinL2Interpolator(BaseInterpolator):
     solver_ : str
         The solver that computed ``coef_`` ("gram", "svd" or "lsmr"), after
         any fallback.
+    converged_ : bool
+        True when the model interpolates the training data (relative training
+        MSE at most 1e-6, see Notes) or, where no interpolant exists, is a
+        least-squares solution. False (with a
+        :class:`~sklearn.exceptions.ConvergenceWarning`) otherwise, which can
+        happen only when LSMR stops at its iteration or condition limit.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -364,6 +371,24 @@ class MinL2Interpolator(BaseInterpolator):
     Sample weights only matter when the model cannot interpolate: integer
     weights are then equivalent to repeated rows, and zero weights to removed
     rows. ``float32`` input is solved in float64 and returned in float32.
+
+    Scale: the solvers work on a float64 copy of the data divided by powers of
+    two (``max |X_c|``, ``max |y_c|``, ``max w``), so ``coef_`` is exactly
+    equivariant to multiplying ``X`` or ``y`` by a power of two, and to
+    rounding for other factors: ``coef(a X, b y) = (b / a) coef(X, y)``
+    (tested from 1e-150 to 1e150 in float64, 1e-18 to 1e18 in float32). A
+    ``ValueError`` is raised if the coefficients overflow the dtype of ``X``.
+
+    Outcome: the model is checked on its training data. It interpolates when
+    its relative training MSE, ``sum(w r^2) / sum(w y_c^2)`` with the
+    residual ``r`` and the weights ``w`` (ones by default), is at most 1e-6:
+    the tolerance applies to the *weighted* error (all weights matter for it,
+    although they do not change an interpolant). Otherwise it must be a
+    least-squares solution: its residual must satisfy the weighted normal
+    equations ``X_c^T W r = 0`` to ``max(1e-9, 10 max(n, d) eps)`` relative
+    (``||X_c^T W r|| <= tol ||W^1/2 X_c||_F ||W^1/2 r||``; ``eps`` of the
+    dtype of ``X``). If neither holds, ``converged_`` is False and a
+    :class:`~sklearn.exceptions.ConvergenceWarning` is raised.
 
     When ``n_samples << n_features`` the interpolator spreads the noise over
     many directions harmlessly but barely learns a sparse signal: its excess
