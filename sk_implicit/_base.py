@@ -483,14 +483,19 @@ class LinearInterpolatorMixin(RegressorMixin):
         return data
 
     def _set_intercept(self, coef, data):
-        """Store ``coef_`` and ``intercept_`` (in the input's dtype)."""
-        self.coef_ = np.asarray(coef, dtype=data.y.dtype)
-        if self.fit_intercept:
-            self.intercept_ = data.y.dtype.type(
-                data.y_offset - data.X_offset @ self.coef_
-            )
-        else:
-            self.intercept_ = data.y.dtype.type(0.0)
+        """Store ``coef_`` and ``intercept_`` (in the input's dtype).
+
+        Coefficients beyond the dtype's range become infinite silently:
+        :meth:`_check_representable` turns that into a clear error.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.coef_ = np.asarray(coef, dtype=data.y.dtype)
+            if self.fit_intercept:
+                self.intercept_ = data.y.dtype.type(
+                    data.y_offset - data.X_offset @ self.coef_
+                )
+            else:
+                self.intercept_ = data.y.dtype.type(0.0)
 
     def _check_representable(self, data):
         """Raise a ``ValueError`` if ``coef_`` or ``intercept_`` overflowed.

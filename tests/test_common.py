@@ -154,3 +154,20 @@ def test_power_of_two_scales_are_exact(estimator, dtype, sparse):
         model = clone(estimator).fit(*scaled)
         assert_array_equal(model.coef_, np.ldexp(reference.coef_, 2 * k))
         assert_array_equal(model.intercept_, np.ldexp(reference.intercept_, k))
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        MinL1Interpolator(),
+        MinL2Interpolator(),
+        ResidualInterpolator(MinL2Interpolator()),
+    ],
+    ids=lambda est: type(est).__name__,
+)
+def test_coefficients_beyond_the_dtype_raise(estimator):
+    # Finite float32 inputs whose coefficients (~ max|y| / max|X| = 1e40)
+    # exceed float32's range: a clear error, not an infinite model.
+    X, y = _scale_data((20, 60), np.float32, False, a=1e-30, b=1e10)
+    with pytest.raises(ValueError, match="do not fit in float32"):
+        clone(estimator).fit(X, y)
