@@ -49,6 +49,11 @@ _SPARSE_GRAM_MAX_SIZE = 4096
 # the normal equations) and iteration cap, in multiples of min(n, d).
 _LSMR_TOL = 1e-12
 _LSMR_MAX_ITER_FACTOR = 10
+# LSMR's condition limit: at most this, and at most 1 / (max(n, d) eps), the
+# inverse of the "svd" solver's cutoff, so that both see the same numerical
+# rank (float32 data: ~1e5, where singular values at the rounding level of the
+# data are not fitted with huge coefficients).
+_LSMR_MAX_CONLIM = 1e12
 
 
 class _IllConditioned(Exception):
@@ -165,7 +170,7 @@ def _solve_svd(data, eps):
     return coef, int(rank)
 
 
-def _solve_lsmr(data, fit_intercept):
+def _solve_lsmr(data, fit_intercept, eps):
     """Minimum-norm weighted least squares by LSMR started from zero.
 
     LSMR's iterates stay in the row space of the operator, so from zero it
@@ -174,7 +179,10 @@ def _solve_lsmr(data, fit_intercept):
     complement of ``sqrt(w)`` (which ``W^1/2 X_c`` maps nothing to, in exact
     arithmetic): a centring error, however small, would otherwise give that
     direction a tiny singular value, which LSMR (with no cutoff on small
-    singular values) fits with a huge coefficient. Returns
+    singular values) fits with a huge coefficient. LSMR stops when its
+    estimate of the condition number exceeds ``1 / (max(n, d) eps)`` (the
+    inverse of the "svd" cutoff, ``eps`` of the input's dtype; at most
+    1e12). Returns
     ``(coef, n_iter, istop)``; the caller judges the result itself.
     """
     n, d = data.X.shape
@@ -196,7 +204,12 @@ def _solve_lsmr(data, fit_intercept):
     b = project(sqrt_w * data.y)
     max_iter = _LSMR_MAX_ITER_FACTOR * min(n, d) + 10
     coef, istop, n_iter, *_ = lsmr(
-        A, b, atol=_LSMR_TOL, btol=_LSMR_TOL, conlim=1e12, maxiter=max_iter
+        A,
+        b,
+        atol=_LSMR_TOL,
+        btol=_LSMR_TOL,
+        conlim=min(_LSMR_MAX_CONLIM, 1.0 / (max(n, d) * eps)),
+        maxiter=max_iter,
     )
     return coef, int(n_iter), int(istop)
 
@@ -265,7 +278,7 @@ def solve_min_l2(data, *, fit_intercept, solver="auto"):
     if solver == "svd":
         coef, _ = _solve_svd(scaled, eps)
     elif solver == "lsmr":
-        coef, _, _ = _solve_lsmr(scaled, fit_intercept)
+        coef, _, _ = _solve_lsmr(scaled, fit_intercept, eps)
     return np.ldexp(np.asarray(coef, dtype=np.float64).ravel(), y_exp - x_exp), solver
 
 
@@ -323,7 +336,8 @@ class MinL2Interpolator(BaseInterpolator):
           Not available for sparse ``X``.
         - "lsmr": :func:`scipy.sparse.linalg.lsmr` started from zero on the
           implicitly centred, weighted operator (tolerance 1e-12, condition
-          limit 1e12), which converges to the minimum-norm solution without
+          limit ``min(1e12, 1 / (max(n, d) eps))``, the inverse of the "svd"
+          cutoff), which converges to the minimum-norm solution without
           densifying ``X``.
         - "auto": "gram" (with its fallback) for dense ``X`` with
           ``n_samples < n_features``, "svd" for other dense ``X``; for sparse
@@ -454,8 +468,11 @@ class MinL2Interpolator(BaseInterpolator):
         self._report_outcome(
             fit_outcome(data, coef, tol=INTERPOLATION_TOL),
             what_to_try=(
-                f'The design is too ill-conditioned for solver="{self.solver_}"; '
-                'try solver="svd" (dense X) or standardise the features.'
+                "LSMR stopped at its condition or iteration limit; with dense X, "
+                'solver="svd" is exact.'
+                if self.solver_ == "lsmr"
+                else "The design is too ill-conditioned for float64 (condition "
+                "number near 1 / eps): remove or combine collinear features."
             ),
         )
         return self

@@ -305,3 +305,20 @@ def test_defect5_float32_with_intercept(sparse, solver):
 def test_defect12_converged_attribute(n, d):
     X, y = _svd_data(n, d, seed=12)
     assert MinL2Interpolator().fit(X, y).converged_ is True
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_float32_rank_deficient_sparse_equals_dense(fit_intercept):
+    # Rank 2 in float64, full rank once rounded to float32, with 6 singular
+    # values at the rounding level. The "svd" cutoff (max(n, d) eps_32) treats
+    # them as zero; LSMR's condition limit (its inverse) must too, or it fits
+    # them with coefficients ~1e7 times larger.
+    rng = np.random.RandomState(14)
+    X = (rng.randn(30, 2) @ rng.randn(2, 8)).astype(np.float32)
+    y = rng.randn(30).astype(np.float32)
+    dense = MinL2Interpolator(fit_intercept=fit_intercept).fit(X, y)
+    sparse = MinL2Interpolator(fit_intercept=fit_intercept).fit(sp.csr_array(X), y)
+    assert (dense.solver_, sparse.solver_) == ("svd", "lsmr")
+    assert dense.converged_ and sparse.converged_
+    # The two truncations differ by float32 rounding noise: 4e-6 measured.
+    _assert_scaled(sparse.coef_, dense.coef_, 1.0, rtol=1e-4)
