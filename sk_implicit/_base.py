@@ -153,6 +153,18 @@ def pow2_exponent(value):
     return int(np.frexp(value)[1])
 
 
+def times_pow2(A, e, out=None):
+    """``A * 2**e`` in float64: exact (barring underflow), like ``np.ldexp``.
+
+    A multiplication by the float ``2.0**e`` (vectorised, several times
+    faster than ``np.ldexp`` on large arrays) when that float is normal;
+    ``np.ldexp`` otherwise.
+    """
+    if abs(e) <= 1000:
+        return np.multiply(A, 2.0**e, out=out, dtype=np.float64)
+    return np.ldexp(A, e, out=out, dtype=np.float64)
+
+
 def _row_blocks(n_rows, n_cols):
     """Row slices of about 2**20 entries (8 MB in float64) each."""
     step = max(1, (1 << 20) // max(n_cols, 1))
@@ -172,7 +184,7 @@ def scale_data(data, *, fit_intercept):
     underflow while squaring entries (Gram matrices, norms).
 
     With ``fit_intercept=True`` the copy is re-centred in float64: dense
-    ``X`` (centred by the caller in its own dtype, whose column means are
+    float32 ``X`` (centred by the caller in float32, whose column means are
     then only zero to that precision) has its remaining weighted column means
     subtracted, and sparse ``X`` gets float64 offsets. The copy's centred
     ``X`` is then orthogonal to the weights to float64 precision, which
@@ -194,14 +206,15 @@ def scale_data(data, *, fit_intercept):
     w = data.sample_weight
     if w is not None:
         w = np.ldexp(w.astype(np.float64), -pow2_exponent(_max_abs(w)))
-    Xs = X.astype(np.float64)  # a copy, scaled in place
-    if sp.issparse(Xs):
-        np.ldexp(Xs.data, -x_exp, out=Xs.data)
+    if sp.issparse(X):
+        Xs = X.astype(np.float64)  # a copy, scaled in place
+        times_pow2(Xs.data, -x_exp, out=Xs.data)
     else:
-        np.ldexp(Xs, -x_exp, out=Xs)
+        Xs = times_pow2(X, -x_exp)  # one pass, a new array
     X_offset = np.ldexp(data.X_offset.astype(np.float64), -x_exp)
     implicit_offset = None
-    if fit_intercept:
+    # Dense float64 X was centred in float64 already.
+    if fit_intercept and (sp.issparse(Xs) or X.dtype != np.float64):
         sum_w = Xs.shape[0] if w is None else w.sum()
         mean = (Xs.T @ w if w is not None else Xs.sum(axis=0)) / sum_w
         mean = np.asarray(mean, dtype=np.float64).ravel()
@@ -209,7 +222,7 @@ def scale_data(data, *, fit_intercept):
             implicit_offset = mean  # the float64 weighted means of X
             X_offset = mean
         else:
-            Xs -= mean  # what float32 centring left (0 for float64 input)
+            Xs -= mean  # what float32 centring left
     y = np.ldexp(data.y.astype(np.float64), -y_exp)
     y_offset = float(np.ldexp(np.float64(data.y_offset), -y_exp))
     scaled = replace(
@@ -265,7 +278,8 @@ class FitOutcome:
     normal_residual : float
         ``||A^T r|| / (||A||_F ||r||)`` with ``A = W^{1/2} X_c`` and
         ``r = W^{1/2} (y_c - X_c coef)``: the relative residual of the
-        normal equations, 0 when ``r = 0`` or ``A = 0``.
+        normal equations, 0 when ``r = 0`` or ``A = 0``. NaN when it was not
+        needed (the model interpolates, or ``min_relative_mse`` was given).
     tol, normal_tol : float
         The tolerances the status was decided with.
     min_relative_mse : float or None
@@ -281,23 +295,53 @@ class FitOutcome:
     min_relative_mse: float | None = None
 
 
-def _dense_residual_and_norm(X, v, y):
-    """``y - X v`` and ``||X||_F^2``, in float64 by blocks of rows of ``X``."""
+def _dense_residual(X, v, y):
+    """``y - X v`` in float64, by blocks of rows of a float32 ``X``."""
+    if X.dtype == np.float64:
+        return y - X @ v
     r = np.empty(X.shape[0])
-    frob = np.zeros(X.shape[0])
     for rows in _row_blocks(*X.shape):
-        B = X[rows].astype(np.float64, copy=False)
-        r[rows] = y[rows] - B @ v
-        frob[rows] = np.einsum("ij,ij->i", B, B)
-    return r, frob
+        r[rows] = y[rows] - X[rows].astype(np.float64) @ v
+    return r
 
 
-def _dense_rmatvec(X, u):
-    """``X^T u`` in float64, by blocks of rows of ``X`` (no float64 copy)."""
+def _dense_rmatvec_and_norm(X, u, x_exp):
+    """``(X / 2**x_exp)^T u`` and the squared row norms of ``X / 2**x_exp``.
+
+    In float64, by blocks of rows (no float64 copy of the whole ``X``).
+    """
     out = np.zeros(X.shape[1])
+    row_sq = np.empty(X.shape[0])
     for rows in _row_blocks(*X.shape):
-        out += X[rows].astype(np.float64, copy=False).T @ u[rows]
-    return out
+        B = times_pow2(X[rows], -x_exp)
+        out += B.T @ u[rows]
+        row_sq[rows] = np.einsum("ij,ij->i", B, B)
+    return out, row_sq
+
+
+def _normal_residual(data, r, w):
+    """``||A^T r_w|| / (||A||_F ||r_w||)`` of :func:`fit_outcome`.
+
+    ``A = W^1/2 X_c``, ``r_w = W^1/2 r``; computed on ``X / 2**x_exp``.
+    """
+    X, offset = data.X, data.implicit_offset
+    x_exp = pow2_exponent(_max_abs(X) + (0.0 if offset is None else _max_abs(offset)))
+    wr = w * r
+    if not np.all(np.isfinite(wr)):
+        return np.inf
+    if sp.issparse(X):
+        g = np.ldexp(np.asarray(centred_rmatvec(data, wr)).ravel(), -x_exp)
+        Xs = X.astype(np.float64)
+        times_pow2(Xs.data, -x_exp, out=Xs.data)
+        off = None if offset is None else np.ldexp(offset.astype(np.float64), -x_exp)
+        frob_sq = _sparse_centred_frobenius(Xs, off, w)
+    else:
+        g, row_sq = _dense_rmatvec_and_norm(X, wr, x_exp)
+        frob_sq = float(w @ row_sq)
+    r_sq = float(wr @ r)
+    if r_sq == 0 or frob_sq == 0:
+        return 0.0  # r = 0, or X_c = 0: every coef is a least-squares solution
+    return float(np.linalg.norm(g) / (np.sqrt(frob_sq) * np.sqrt(r_sq)))
 
 
 def _sparse_centred_frobenius(X, offset, w):
@@ -370,6 +414,8 @@ def fit_outcome(data, coef, *, tol, min_relative_mse=None, normal_tol=None):
     Everything is computed in float64 on data divided by powers of two
     (``max |y_c|``, ``max |X_c|``, ``max w``): no square of an entry of size
     1e±150 is ever formed. Dense float32 ``X`` is converted by blocks of rows.
+    The cost is one product with ``X`` when the model interpolates, two more
+    passes over ``X`` for the normal-equation test.
     """
     coef = np.asarray(coef)
     X = data.X
@@ -389,17 +435,10 @@ def fit_outcome(data, coef, *, tol, min_relative_mse=None, normal_tol=None):
     y_exp = pow2_exponent(max(_max_abs(data.y), abs(y_offset)))
     y = np.ldexp(data.y.astype(np.float64), -y_exp)
     v = np.ldexp(coef.astype(np.float64), -y_exp)  # X v is of the size of y
-    offset = data.implicit_offset
-    x_exp = pow2_exponent(_max_abs(X) + (0.0 if offset is None else _max_abs(offset)))
     if sp.issparse(X):
         r = y - np.asarray(centred_matvec(data, v)).ravel()
-        Xs = X.astype(np.float64)
-        np.ldexp(Xs.data, -x_exp, out=Xs.data)
-        off = None if offset is None else np.ldexp(offset.astype(np.float64), -x_exp)
-        frob_sq = _sparse_centred_frobenius(Xs, off, w)
     else:
-        r, row_sq = _dense_residual_and_norm(X, v, y)
-        frob_sq = float(w @ np.ldexp(row_sq, -2 * x_exp))
+        r = _dense_residual(X, v, y)
 
     sum_w = w.sum()
     ms_r = float(w @ (r * r)) / sum_w
@@ -413,19 +452,9 @@ def fit_outcome(data, coef, *, tol, min_relative_mse=None, normal_tol=None):
     else:
         relative_mse = 0.0 if ms_r == 0 else np.inf
 
-    normal_residual = 0.0
-    wr = w * r
-    if ms_r > 0 and frob_sq > 0:
-        if sp.issparse(X):
-            g = np.asarray(centred_rmatvec(data, wr)).ravel()
-        else:
-            g = _dense_rmatvec(X, wr)
-        g = np.ldexp(g, -x_exp)
-        normal_residual = float(
-            np.linalg.norm(g) / (np.sqrt(frob_sq) * np.sqrt(float(wr @ r)))
-        )
-    elif not np.isfinite(ms_r):
-        normal_residual = np.inf
+    normal_residual = np.nan  # not needed when it interpolates
+    if not relative_mse <= tol and min_relative_mse is None:
+        normal_residual = _normal_residual(data, r, w)
 
     if relative_mse <= tol:
         status = "interpolated"
