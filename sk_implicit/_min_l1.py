@@ -20,7 +20,18 @@ optimum ``X^T nu = sign(b)`` on the support of ``b`` (``nu`` is the vector of
 
 When no interpolant exists (more samples than features, or basis pursuit
 infeasible), the coefficients of minimum l1 norm among the weighted least
-squares solutions, with residuals ``r`` and weights ``W = diag(w)``::
+squares solutions. For dense ``X``, basis pursuit on the rows rotated by the
+SVD ``W^1/2 X_c = U S V^T`` (:func:`_solve_l1_preconditioned`)::
+
+    min ||b||_1   s.t.   V_r^T b = S_r^-1 U_r^T W^1/2 y_c     (r = rank rows)
+
+whose feasible set is exactly the set of least-squares solutions, with
+orthonormal rows. It is also the fallback when HiGHS fails on basis pursuit
+with an interpolant in reach: on ill-conditioned designs the rows of ``X``
+ask for a residual accuracy beyond HiGHS's absolute tolerances (the
+coefficients are much larger than ``|y| / |X|``), the rotated rows do not.
+For sparse ``X`` (never densified), with residuals ``r`` and weights
+``W = diag(w)``::
 
     min_{p, q, b0, r}  1^T p + 1^T q
     s.t.               X p - X q + b0 1 + r = y     (n rows)
@@ -44,17 +55,33 @@ working set of columns, each followed by a check of the dual constraints
 ``|X_j^T nu| <= 1`` on all columns. It stops when no column violates them: the
 restricted solution is then optimal for the full LP, to HiGHS's dual
 feasibility tolerance.
+
+Every LP is solved on a copy of the data divided by powers of two (unit
+``max |X|``, ``max |y|`` and ``max w``): HiGHS drops matrix entries below
+1e-9, rejects entries above 1e15 and has absolute tolerances. The answer is
+checked (:func:`~sk_implicit._base.fit_outcome`); if HiGHS fails, or returns a
+point that neither interpolates nor reaches the least-squares MSE, the next
+program is tried, and last the minimum-l2 solution is returned with a
+:class:`~sklearn.exceptions.ConvergenceWarning`.
 """
 
 import time
-import warnings
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 from scipy.optimize import linprog
-from sklearn.exceptions import ConvergenceWarning
 
-from ._base import BaseInterpolator
+from ._base import (
+    INTERPOLATION_TOL,
+    BaseInterpolator,
+    _max_abs,
+    fit_outcome,
+    pow2_exponent,
+    scale_data,
+)
+from ._min_l2 import least_squares_relative_mse, solve_min_l2
+from ._validation import _fit_context
 
 # Column generation is used when n_features > _WORKING_SET_MIN_RATIO * n_samples.
 _WORKING_SET_MIN_RATIO = 4
@@ -62,10 +89,6 @@ _WORKING_SET_MIN_RATIO = 4
 _WORKING_SET_MAX_ROUNDS = 50
 # HiGHS's default dual feasibility tolerance, used to certify optimality.
 _DEFAULT_DUAL_TOL = 1e-7
-
-
-class _LPFailure(RuntimeError):
-    """HiGHS returned no usable solution."""
 
 
 def _csc(X):
@@ -217,6 +240,86 @@ def _solve_l1_least_squares(A, y, sample_weight, fit_intercept, options, deadlin
     return res.x[:d] - res.x[d : 2 * d], res.eqlin.marginals[:n], res
 
 
+def _refine(M, c, coef):
+    """Make ``M coef = c`` hold to rounding, for ``M`` with orthonormal rows.
+
+    HiGHS meets the constraints to an absolute 1e-7, but the rows of ``M``
+    were scaled by the inverse singular values of ``X``: an error of 1e-7
+    there is an error of up to ``1e-7 s_max / s_min`` relative in the fit.
+    The correction is made on the support of ``coef`` (least squares on its
+    columns, which keeps the solution basic) when that is a small change, and
+    the remainder by the minimum-norm correction ``M^T (c - M coef)``.
+    """
+    support = np.flatnonzero(coef)
+    if support.size:
+        delta = scipy.linalg.lstsq(M[:, support], c - M @ coef, check_finite=False)[0]
+        if np.abs(delta).sum() <= 1e-6 * np.abs(coef).sum():
+            coef = coef.copy()
+            coef[support] += delta
+    return coef + M.T @ (c - M @ coef)
+
+
+def _solve_l1_preconditioned(data, fit_intercept, eps, working_set, options, deadline):
+    """Minimum-l1 coefficients among the least-squares solutions, rows rotated.
+
+    ``data`` is dense, float64, centred and scaled (:func:`scale_data`). With
+    the thin SVD ``W^1/2 X_c = U S V^T``, the weighted least-squares
+    solutions (the interpolants, when there are any) are exactly the ``b``
+    with ``V_r^T b = c``, ``c = S_r^-1 U_r^T W^1/2 y_c``, where ``r`` counts
+    the singular values above ``max(n, d) * eps * s_max`` (the cutoff of
+    :class:`MinL2Interpolator`'s "svd" solver). Basis pursuit on these rows::
+
+        min ||b||_1   s.t.   V_r^T b = c
+
+    is always feasible and its matrix has orthonormal rows, whereas the rows
+    of ``X`` of an ill-conditioned design ask HiGHS for a residual accuracy
+    beyond its absolute tolerances (the coefficients are much larger than
+    ``|y| / |X|``): there it reports infeasibility. It is solved like basis
+    pursuit (column generation when ``working_set`` and ``d > 4 r``).
+
+    Its dual ``lambda`` satisfies ``||V_r lambda||_inf <= 1``; ``nu = W^1/2
+    U_r S_r^-1 lambda`` then satisfies ``X_c^T nu = V_r lambda``: the dual
+    certificate of the other two programs. Returns ``(coef, nu, status,
+    message, n_iter)`` as :func:`_solve_bp_working_set`.
+    """
+    n, d = data.X.shape
+    A, b = data.X.copy(), data.y.copy()
+    sqrt_w = None
+    if data.sample_weight is not None:
+        sqrt_w = np.sqrt(data.sample_weight)
+        A *= sqrt_w[:, None]
+        b *= sqrt_w
+    U, s, Vt = scipy.linalg.svd(A, full_matrices=False, check_finite=False)
+    rank = int(np.count_nonzero(s > max(n, d) * eps * s[0])) if s.size else 0
+    if rank == 0:
+        return np.zeros(d), np.zeros(n), 0, "X_c = 0", 0
+    U, s, M = U[:, :rank], s[:rank], Vt[:rank]
+    c = (U.T @ b) / s
+    c_exp = pow2_exponent(_max_abs(c))
+    c = np.ldexp(c, -c_exp)
+    A_csc = _csc(M)
+    if working_set and d > _WORKING_SET_MIN_RATIO * rank:
+        coef, lam, status, message, nit = _solve_bp_working_set(
+            M, A_csc, c, False, options, deadline
+        )
+    else:
+        coef, lam, res = _solve_bp(A_csc, c, False, options, deadline)
+        status, message, nit = res.status, res.message, res.nit
+    if coef is None:
+        return None, None, status, message, nit
+    coef = _refine(M, c, coef)
+    nu = U @ (lam / s)
+    if sqrt_w is not None:
+        nu *= sqrt_w
+    if fit_intercept:
+        # 1^T nu = 0 holds in exact arithmetic (nu is in W range(X_c), which
+        # is orthogonal to 1 since w^T X_c = 0); enforce it along w, which
+        # X_c^T maps to zero, so that X^T nu = X_c^T nu.
+        w = np.ones(n) if sqrt_w is None else sqrt_w**2
+        nu -= w * (nu.sum() / w.sum())
+    return np.ldexp(coef, c_exp), nu, status, message, nit
+
+
 class MinL1Interpolator(BaseInterpolator):
     r"""Minimum-l1-norm interpolator (basis pursuit).
 
@@ -268,10 +371,17 @@ class MinL1Interpolator(BaseInterpolator):
         the support of ``coef_``, ``sum(nu) = 0`` with the intercept, and
         ``(y - y_offset) @ nu = ||coef_||_1`` when the model interpolates.
         Zero for the samples with zero weight. All zeros when ``y`` is
-        constant.
+        constant, or when the linear programs failed (see Notes). On an
+        ill-conditioned design ``nu`` is large and these identities hold only
+        to about ``eps ||X|| ||nu||``.
     n_iter_ : int
         Number of simplex (or interior-point) iterations of HiGHS, summed
         over the linear programs solved.
+    converged_ : bool
+        True when the linear program was solved and the model interpolates
+        the training data (relative training MSE at most 1e-6, see Notes) or,
+        where no interpolant exists, is a least-squares solution. False, with
+        a :class:`~sklearn.exceptions.ConvergenceWarning`, otherwise.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -293,23 +403,42 @@ class MinL1Interpolator(BaseInterpolator):
     centring the data (the package's policy, used by
     :class:`MinL2Interpolator`) whenever an interpolant exists, since both
     fit ``X beta + beta_0 = y`` for some ``beta_0``. Internally ``X`` is
-    centred by the weighted means (dense ``X`` only) and ``y`` is centred
-    and divided by ``max |y - mean|`` so that HiGHS's absolute tolerances are
-    relative to the scale of ``y``; ``intercept_ = y_offset - X_offset @
-    coef_``.
+    centred by the weighted means (dense ``X`` only) and ``y`` is centred;
+    ``intercept_ = y_offset - X_offset @ coef_``.
 
-    Fallback: when ``n_samples > n_features + fit_intercept``, or when HiGHS
-    finds basis pursuit infeasible, the least-squares version is solved with
+    Scale: the linear programs are solved on a copy of the data divided by
+    powers of two (``max |X_c|``, ``max |y_c|``, ``max w``), so that HiGHS's
+    absolute tolerances are relative to the data and ``coef_`` is
+    equivariant to the scale of ``X`` and ``y``: ``coef(a X, b y) = (b / a)
+    coef(X, y)``, exactly for powers of two (tested from 1e-150 to 1e150 in
+    float64, 1e-18 to 1e18 in float32). HiGHS treats entries below
+    ``1e-9 max |X|`` as zero. A ``ValueError`` is raised if the coefficients
+    overflow the dtype of ``X``.
+
+    Least squares: when ``n_samples > n_features + fit_intercept``, or when
+    HiGHS finds basis pursuit infeasible, the coefficients of minimum l1 norm
+    among the weighted least-squares solutions are computed: by basis
+    pursuit on the rows of ``X`` rotated by its SVD (dense ``X``), or with
     residual variables ``r`` and the normal equations ``X^T W r = 0`` (and
-    ``w^T r = 0``) as constraints; it coincides with basis pursuit whenever
-    an interpolant exists. Sample weights only matter in this case: integer
-    weights are then equivalent to repeated rows, zero weights to removed
-    rows.
+    ``w^T r = 0``) as constraints (sparse ``X``). Both coincide with basis
+    pursuit whenever an interpolant exists. Sample weights only matter in
+    this case: integer weights are then equivalent to repeated rows, zero
+    weights to removed rows.
 
-    If HiGHS stops early (iteration or time limit, numerical trouble), a
-    :class:`~sklearn.exceptions.ConvergenceWarning` carries its message and
-    ``coef_`` is its last point, or zero if it has none. Other failures
-    raise a ``RuntimeError``.
+    Outcome: the model is checked on its training data. It interpolates when
+    its relative training MSE, ``sum(w r^2) / sum(w y_c^2)`` with the
+    residual ``r`` and the weights ``w`` (ones by default), is at most 1e-6:
+    the tolerance applies to the *weighted* error. Otherwise its relative
+    training MSE must be within 1e-6 of that of the least-squares solution
+    (computed by :class:`MinL2Interpolator`'s method). If HiGHS stops at
+    ``maxiter`` or ``time_limit``, ``coef_`` is its last point (zero if it
+    has none). If it fails otherwise (ill-conditioned designs, where the
+    coefficients are much larger than ``|y| / |X|``), the rotated program is
+    tried (dense ``X``), and last the minimum-l2-norm solution is returned
+    (not of minimum l1 norm; ``dual_coef_`` is then zero). In these cases, or
+    when the model neither interpolates nor is a least-squares solution,
+    ``converged_`` is False and a
+    :class:`~sklearn.exceptions.ConvergenceWarning` says what happened.
 
     Basis pursuit [2]_ finds a sparse signal, but it fits the noise with a
     few large spurious coefficients: its excess risk decays only like
@@ -341,24 +470,18 @@ class MinL1Interpolator(BaseInterpolator):
     True
     """
 
+    _parameter_constraints: dict = {
+        "fit_intercept": ["boolean"],
+        "working_set": ["boolean"],
+        "solver_options": [dict, None],
+    }
+
     def __init__(self, *, fit_intercept=True, working_set=True, solver_options=None):
         self.fit_intercept = fit_intercept
         self.working_set = working_set
         self.solver_options = solver_options
 
-    def _check_params(self):
-        for name in ("fit_intercept", "working_set"):
-            value = getattr(self, name)
-            if not isinstance(value, (bool, np.bool_)):
-                raise ValueError(f"{name} must be a bool, got {value!r}.")
-        if self.solver_options is not None and not isinstance(
-            self.solver_options, dict
-        ):
-            raise ValueError(
-                "solver_options must be None or a dict, got "
-                f"{type(self.solver_options).__name__}."
-            )
-
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the minimum-l1-norm interpolator.
 
@@ -377,79 +500,141 @@ class MinL1Interpolator(BaseInterpolator):
         self : object
             Fitted estimator.
         """
-        self._check_params()
         data = self._validate_and_centre(X, y, sample_weight)
         options = dict(self.solver_options or {})
         deadline = None
         if options.get("time_limit") is not None:
             deadline = time.perf_counter() + float(options.pop("time_limit"))
-        fit_intercept = bool(self.fit_intercept)
         n, d = data.X.shape
-
-        y64 = data.y.astype(np.float64)
-        y_scale = np.abs(y64).max()
         self.n_iter_ = 0
-        if y_scale == 0:  # b = 0 interpolates
+        # The LPs are solved on data of unit size (X, y and the weights divided
+        # by powers of two): HiGHS drops matrix entries below 1e-9, rejects
+        # entries above 1e15, and its tolerances are absolute.
+        scaled, x_exp, y_exp = scale_data(data, fit_intercept=self.fit_intercept)
+        reference = {}  # the least relative MSE, computed once if needed
+        # The rotated LP's rank cutoff: float32 data are known to float32 only.
+        eps = np.finfo(data.X.dtype).eps
+        what_to_try = (
+            "The design is too ill-conditioned for the linear program; "
+            "standardise or decorrelate the features."
+        )
+        failure = None
+        if _max_abs(scaled.y) == 0:  # b = 0 interpolates
             coef, nu = np.zeros(d), np.zeros(n)
+            outcome = self._outcome(data, coef, reference)
         else:
-            y64 /= y_scale
-            coef, nu = self._solve(data, y64, fit_intercept, options, deadline)
-            coef *= y_scale
+            wide = n <= d + self.fit_intercept
+            programs = ["basis_pursuit"] if wide else []
+            programs.append("least_squares" if sp.issparse(data.X) else "rotated")
+            for program in programs:
+                coef, nu, status, message = self._solve(
+                    program, scaled, options, deadline, eps
+                )
+                if coef is not None:
+                    coef = np.ldexp(coef, y_exp - x_exp)
+                    nu = np.ldexp(nu, -x_exp)  # the dual of X, not of X / 2**x_exp
+                if status == 1:  # iteration or time limit: the user's choice
+                    failure = (
+                        "HiGHS stopped before solving the linear program "
+                        f"(status 1): {message} "
+                        + (
+                            "coef_ is its last point."
+                            if coef is not None
+                            else "It returned no point; coef_ is zero."
+                        )
+                    )
+                    what_to_try = (
+                        "Increase 'maxiter' or 'time_limit' in solver_options."
+                    )
+                    if coef is None:
+                        coef, nu = np.zeros(d), np.zeros(n)
+                    outcome = self._outcome(data, coef, reference)
+                    break
+                if status == 0:
+                    outcome = self._outcome(data, coef, reference)
+                    if outcome.status != "not_converged":
+                        failure = None
+                        break
+                    failure = (
+                        f"The solution of the {program} linear program does not "
+                        "meet its constraints once unscaled."
+                    )
+                elif status == 2 and program == "basis_pursuit":
+                    failure = None  # no interpolant (or numerics): next program
+                else:
+                    failure = (
+                        f"HiGHS failed on the {program} linear program "
+                        f"(status {status}): {message}"
+                    )
+            else:  # no program succeeded (ill-conditioned design)
+                coef, _ = solve_min_l2(data, fit_intercept=self.fit_intercept)
+                nu = np.zeros(n)
+                outcome = self._outcome(data, coef, reference)
+                failure = (failure or "") + (
+                    " coef_ is the minimum-l2-norm solution instead, which is not "
+                    "of minimum l1 norm; dual_coef_ is zero."
+                )
 
         self.dual_coef_ = nu
-        if sample_weight is not None:
-            keep = np.asarray(sample_weight) > 0  # validated above
-            if keep.ndim == 1 and not np.all(keep):
-                self.dual_coef_ = np.zeros(keep.shape[0])
-                self.dual_coef_[keep] = nu
+        if data.kept_rows is not None:
+            self.dual_coef_ = np.zeros(data.kept_rows.shape[0])
+            self.dual_coef_[data.kept_rows] = nu
         self._set_intercept(coef, data)
+        self._check_representable(data)
+        self._report_outcome(outcome, what_to_try=what_to_try, solver_failure=failure)
         return self
 
-    def _solve(self, data, y, fit_intercept, options, deadline):
-        """Run the LPs; set ``n_iter_``; return ``(coef, nu)`` (unit scale)."""
-        X = data.X
+    def _outcome(self, data, coef, reference):
+        """:func:`fit_outcome`, against the least MSE if it does not interpolate.
+
+        A linear program meets its constraints to an absolute tolerance, so
+        the normal-equation test is not enough on ill-conditioned designs: a
+        point that is not a least-squares solution is recognised by comparing
+        its training MSE with that of the minimum-l2 solution (computed once,
+        in ``reference``, only for a point that does not interpolate).
+        """
+        outcome = fit_outcome(data, coef, tol=INTERPOLATION_TOL)
+        if outcome.status == "interpolated":
+            return outcome
+        if "mse" not in reference:
+            reference["mse"] = least_squares_relative_mse(
+                data, fit_intercept=self.fit_intercept
+            )
+        return fit_outcome(
+            data, coef, tol=INTERPOLATION_TOL, min_relative_mse=reference["mse"]
+        )
+
+    def _solve(self, program, data, options, deadline, eps):
+        """Solve one of the linear programs on scaled data; add to ``n_iter_``.
+
+        ``program`` is "basis_pursuit", "least_squares" (the residual LP of
+        the module docstring) or "rotated" (:func:`_solve_l1_preconditioned`,
+        dense ``X`` only, with singular values below ``max(n, d) * eps *
+        s_max`` treated as zero). Returns ``(coef, nu, status, message)``; ``coef``
+        and ``nu`` are ``None`` if HiGHS returned no point.
+        """
+        X, y = data.X, data.y
+        fit_intercept = bool(self.fit_intercept)
         n, d = X.shape
-        A = _csc(X)
-        res = None
-        if n <= d + fit_intercept:
+        if program == "rotated":
+            coef, nu, status, message, nit = _solve_l1_preconditioned(
+                data, fit_intercept, eps, self.working_set, options, deadline
+            )
+        elif program == "basis_pursuit":
+            A = _csc(X)
             if self.working_set and d > _WORKING_SET_MIN_RATIO * n:
-                Xr = sp.csr_array(X) if sp.issparse(X) else X
                 coef, nu, status, message, nit = _solve_bp_working_set(
-                    Xr, A, y, fit_intercept, options, deadline
+                    X, A, y, fit_intercept, options, deadline
                 )
             else:
                 coef, nu, res = _solve_bp(A, y, fit_intercept, options, deadline)
                 status, message, nit = res.status, res.message, res.nit
-            self.n_iter_ += nit
-            if status != 2:
-                return self._check_result(coef, nu, status, message, d, n)
-        coef, nu, res = _solve_l1_least_squares(
-            A, y, data.sample_weight, fit_intercept, options, deadline
-        )
-        self.n_iter_ += res.nit
-        return self._check_result(coef, nu, res.status, res.message, d, n)
-
-    @staticmethod
-    def _check_result(coef, nu, status, message, d, n):
-        """Map HiGHS's status to a warning or an error."""
-        if status == 0:
-            return coef, nu
-        if status in (1, 4):  # iteration/time limit, numerical difficulties
-            usable = coef is not None
-            warnings.warn(
-                "HiGHS did not solve the linear program of MinL1Interpolator "
-                f"(status {status}): {message} "
-                + (
-                    "coef_ is its last point."
-                    if usable
-                    else "It returned no solution; coef_ is set to zero."
-                ),
-                ConvergenceWarning,
+        else:
+            coef, nu, res = _solve_l1_least_squares(
+                _csc(X), y, data.sample_weight, fit_intercept, options, deadline
             )
-            if usable:
-                return coef, (nu if nu is not None else np.zeros(n))
-            return np.zeros(d), np.zeros(n)
-        raise RuntimeError(
-            f"HiGHS failed on the linear program of MinL1Interpolator "
-            f"(status {status}): {message}"
-        )
+            status, message, nit = res.status, res.message, res.nit
+        self.n_iter_ += nit
+        if coef is not None and nu is None:
+            nu = np.zeros(n)
+        return coef, nu, status, message

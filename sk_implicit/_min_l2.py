@@ -10,17 +10,27 @@ Solvers are small private functions of a :class:`~sk_implicit._base.CentredData`
   ``X`` only;
 - :func:`_solve_lsmr`: ``scipy.sparse.linalg.lsmr`` from zero on the centred,
   weighted operator, which never densifies a sparse ``X``.
-"""
 
-import warnings
+:func:`solve_min_l2` runs them (with the Gram route's fallback) on a copy of
+the data scaled by powers of two (:func:`~sk_implicit._base.scale_data`); it is
+what :class:`MinL2Interpolator` and the dense part of the other estimators use.
+"""
 
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, lsmr
-from sklearn.exceptions import ConvergenceWarning
 
-from ._base import BaseInterpolator, centred_matvec, centred_rmatvec
+from ._base import (
+    INTERPOLATION_TOL,
+    BaseInterpolator,
+    _max_abs,
+    centred_matvec,
+    centred_rmatvec,
+    fit_outcome,
+    scale_data,
+)
+from ._validation import StrOptions, _fit_context
 
 _SOLVERS = ("auto", "gram", "svd", "lsmr")
 
@@ -39,6 +49,11 @@ _SPARSE_GRAM_MAX_SIZE = 4096
 # the normal equations) and iteration cap, in multiples of min(n, d).
 _LSMR_TOL = 1e-12
 _LSMR_MAX_ITER_FACTOR = 10
+# LSMR's condition limit: at most this, and at most 1 / (max(n, d) eps), the
+# inverse of the "svd" solver's cutoff, so that both see the same numerical
+# rank (float32 data: ~1e5, where singular values at the rounding level of the
+# data are not fitted with huge coefficients).
+_LSMR_MAX_CONLIM = 1e12
 
 
 class _IllConditioned(Exception):
@@ -50,15 +65,6 @@ def _sqrt_weights(data):
     if data.sample_weight is None:
         return None
     return np.sqrt(data.sample_weight.astype(np.float64))
-
-
-def _pinv_cutoff(data):
-    """Relative singular-value cutoff ``max(n, d) * eps`` (as numpy's pinv).
-
-    ``eps`` is that of the input's dtype: float32 data are only known to
-    float32 precision, even though the solvers compute in float64.
-    """
-    return max(data.X.shape) * np.finfo(data.X.dtype).eps
 
 
 def _cholesky_solve(G, rhs):
@@ -83,20 +89,17 @@ def _cholesky_solve(G, rhs):
     return scipy.linalg.cho_solve((c, lower), rhs, check_finite=False)
 
 
-def _as_float64(X):
-    return X.astype(np.float64, copy=False)
-
-
 def _solve_gram(data, fit_intercept):
     """Minimum-norm (weighted) least squares through a Cholesky-solved Gram matrix.
 
-    Wide ``X`` (``n < d``): the interpolating kernel form ``coef = X_c^T a``
-    with ``X_c X_c^T a = y_c``; the weights do not matter (every interpolant
-    has zero weighted residual). With an intercept, ``X_c X_c^T`` is singular
-    along the weights ``w`` (``X_c^T w = 0``) and ``y_c`` is orthogonal to
-    ``w``, so ``X_c X_c^T + t w w^T`` (``t`` of the scale of the spectrum) is
-    solved instead: its solution is the one of the singular system orthogonal
-    to ``w``, and ``X_c^T`` maps both to the same coefficients.
+    ``data`` is float64 (see :func:`solve_min_l2`). Wide ``X`` (``n < d``):
+    the interpolating kernel form ``coef = X_c^T a`` with ``X_c X_c^T a =
+    y_c``; the weights do not matter (every interpolant has zero weighted
+    residual). With an intercept, ``X_c X_c^T`` is singular along the weights
+    ``w`` (``X_c^T w = 0``) and ``y_c`` is orthogonal to ``w``, so
+    ``X_c X_c^T + t w w^T`` (``t`` of the scale of the spectrum) is solved
+    instead: its solution is the one of the singular system orthogonal to
+    ``w``, and ``X_c^T`` maps both to the same coefficients.
 
     Tall ``X`` (``n >= d``): the weighted normal equations
     ``X_c^T W X_c coef = X_c^T W y_c``.
@@ -107,55 +110,50 @@ def _solve_gram(data, fit_intercept):
     X = data.X
     n, d = X.shape
     offset = data.implicit_offset
-    y = data.y.astype(np.float64)
+    y = data.y
     if n < d:
-        Xf = _as_float64(X)
-        G = Xf @ Xf.T
+        G = X @ X.T
         if sp.issparse(G):
             G = G.toarray()
         if offset is not None:
             # (X - 1 m^T)(X - 1 m^T)^T = X X^T - Xm 1^T - 1 Xm^T + (m.m) 1 1^T
-            m = offset.astype(np.float64)
-            Xm = np.asarray(Xf @ m).ravel()
+            Xm = np.asarray(X @ offset).ravel()
             G -= Xm[:, None]
             G -= Xm[None, :]
-            G += m @ m
+            G += offset @ offset
         if fit_intercept:
-            w = (
-                np.ones(n)
-                if data.sample_weight is None
-                else data.sample_weight.astype(np.float64)
-            )
+            w = np.ones(n) if data.sample_weight is None else data.sample_weight
             scale = np.trace(G) / n
             G += (scale if scale > 0 else 1.0) / (w @ w) * np.outer(w, w)
         a = _cholesky_solve(G, y)
         return centred_rmatvec(data, a)
 
     sqrt_w = _sqrt_weights(data)
-    Xf = _as_float64(X)
-    Xw = Xf
+    Xw = X
     if sqrt_w is not None:
-        Xw = sp.diags_array(sqrt_w) @ Xf if sp.issparse(Xf) else Xf * sqrt_w[:, None]
+        Xw = sp.diags_array(sqrt_w) @ X if sp.issparse(X) else X * sqrt_w[:, None]
     H = Xw.T @ Xw
     if sp.issparse(H):
         H = H.toarray()
     if offset is not None:
         # X_c^T W X_c = X^T W X - (sum w) m m^T when m is the weighted mean.
-        m = offset.astype(np.float64)
-        sum_w = n if data.sample_weight is None else sqrt_w @ sqrt_w
-        H -= sum_w * np.outer(m, m)
-    wy = y if sqrt_w is None else sqrt_w**2 * y
+        sum_w = n if data.sample_weight is None else data.sample_weight.sum()
+        H -= sum_w * np.outer(offset, offset)
+    wy = y if sqrt_w is None else data.sample_weight * y
     rhs = centred_rmatvec(data, wy)
     return _cholesky_solve(H, rhs)
 
 
-def _solve_svd(data):
+def _solve_svd(data, eps):
     """``pinv(W^1/2 X_c) W^1/2 y_c`` by ``scipy.linalg.lstsq`` (gelsd), dense X.
 
+    ``data`` is a float64 copy that this function overwrites. Singular values
+    below ``max(n, d) * eps * s_max`` count as zero, as in
+    :func:`numpy.linalg.pinv`; ``eps`` is that of the input's dtype (float32
+    data are only known to float32 precision, although solved in float64).
     Returns ``(coef, rank)``.
     """
-    A = data.X.astype(np.float64)  # a copy: scaled and overwritten below
-    b = data.y.astype(np.float64)
+    A, b = data.X, data.y.copy()
     sqrt_w = _sqrt_weights(data)
     if sqrt_w is not None:
         A *= sqrt_w[:, None]
@@ -163,7 +161,7 @@ def _solve_svd(data):
     coef, _, rank, _ = scipy.linalg.lstsq(
         A,
         b,
-        cond=_pinv_cutoff(data),
+        cond=max(A.shape) * eps,
         lapack_driver="gelsd",
         overwrite_a=True,
         overwrite_b=True,
@@ -172,37 +170,127 @@ def _solve_svd(data):
     return coef, int(rank)
 
 
-def _solve_lsmr(data):
+def _solve_lsmr(data, fit_intercept, eps):
     """Minimum-norm weighted least squares by LSMR started from zero.
 
     LSMR's iterates stay in the row space of the operator, so from zero it
     converges to ``pinv(W^1/2 X_c) W^1/2 y_c``. ``X`` is centred implicitly.
-    Returns ``(coef, n_iter)``.
+    With an intercept, the operator's output and ``b`` are projected on the
+    complement of ``sqrt(w)`` (which ``W^1/2 X_c`` maps nothing to, in exact
+    arithmetic): a centring error, however small, would otherwise give that
+    direction a tiny singular value, which LSMR (with no cutoff on small
+    singular values) fits with a huge coefficient. LSMR stops when its
+    estimate of the condition number exceeds ``1 / (max(n, d) eps)`` (the
+    inverse of the "svd" cutoff, ``eps`` of the input's dtype; at most
+    1e12). Returns
+    ``(coef, n_iter, istop)``; the caller judges the result itself.
     """
     n, d = data.X.shape
     sqrt_w = _sqrt_weights(data)
     if sqrt_w is None:
         sqrt_w = np.ones(n)
+    unit = sqrt_w / np.linalg.norm(sqrt_w)
+
+    def project(r):
+        return r - unit * (unit @ r) if fit_intercept else r
 
     def matvec(v):
-        return sqrt_w * np.asarray(centred_matvec(data, v)).ravel()
+        return project(sqrt_w * np.asarray(centred_matvec(data, v.ravel())).ravel())
 
     def rmatvec(r):
-        return np.asarray(centred_rmatvec(data, sqrt_w * r.ravel())).ravel()
+        return np.asarray(centred_rmatvec(data, sqrt_w * project(r.ravel()))).ravel()
 
     A = LinearOperator((n, d), matvec=matvec, rmatvec=rmatvec, dtype=np.float64)
-    b = sqrt_w * data.y.astype(np.float64)
+    b = project(sqrt_w * data.y)
     max_iter = _LSMR_MAX_ITER_FACTOR * min(n, d) + 10
     coef, istop, n_iter, *_ = lsmr(
-        A, b, atol=_LSMR_TOL, btol=_LSMR_TOL, conlim=1e12, maxiter=max_iter
+        A,
+        b,
+        atol=_LSMR_TOL,
+        btol=_LSMR_TOL,
+        conlim=min(_LSMR_MAX_CONLIM, 1.0 / (max(n, d) * eps)),
+        maxiter=max_iter,
     )
-    if istop == 7:
-        warnings.warn(
-            f"LSMR did not converge in {max_iter} iterations; the coefficients "
-            "are an approximation of the minimum-norm solution.",
-            ConvergenceWarning,
+    return coef, int(n_iter), int(istop)
+
+
+def _choose_solver(solver, is_sparse, n, d):
+    if solver == "svd" and is_sparse:
+        raise ValueError(
+            'solver="svd" does not support sparse X; use "gram", "lsmr" or "auto".'
         )
-    return coef, int(n_iter)
+    if solver != "auto":
+        return solver
+    if is_sparse:
+        return "gram" if min(n, d) <= _SPARSE_GRAM_MAX_SIZE else "lsmr"
+    return "gram" if n < d else "svd"
+
+
+def solve_min_l2(data, *, fit_intercept, solver="auto"):
+    """Minimum-l2-norm (weighted least-squares) coefficients of ``data``.
+
+    The coefficients of the centred problem ``pinv(W^1/2 X_c) W^1/2 y_c``:
+    the minimum-l2-norm interpolant when one exists, otherwise the
+    minimum-norm weighted least-squares solution. This is the computation of
+    :meth:`MinL2Interpolator.fit`.
+
+    Parameters
+    ----------
+    data : CentredData
+        The centred problem (:meth:`LinearInterpolatorMixin._validate_and_centre`).
+    fit_intercept : bool
+        Whether ``data`` was centred (the LSMR route then projects out the
+        direction of the weights, see :func:`_solve_lsmr`).
+    solver : {"auto", "gram", "svd", "lsmr"}, default="auto"
+        As :class:`MinL2Interpolator`'s ``solver``.
+
+    Returns
+    -------
+    coef : ndarray of shape (n_features,)
+        float64 coefficients of the centred problem (the intercept is
+        ``y_offset - X_offset @ coef``).
+    solver_used : str
+        "gram", "svd" or "lsmr", after "auto" and the Gram route's fallback.
+
+    Notes
+    -----
+    The solvers run in float64 on a copy of the data divided by powers of
+    two (:func:`~sk_implicit._base.scale_data`): the result is exactly
+    equivariant to multiplying ``X`` or ``y`` by a power of two, and the Gram
+    matrices of data of size 1e±150 neither overflow nor underflow. The copy
+    costs one float64 copy of ``X`` (dense ``X`` was copied by every solver
+    before). Whether the result interpolates is for the caller to check
+    (:func:`~sk_implicit._base.fit_outcome`): LSMR may stop at its condition
+    limit (1e12) before converging.
+    """
+    is_sparse = sp.issparse(data.X)
+    n, d = data.X.shape
+    solver = _choose_solver(solver, is_sparse, n, d)
+    eps = np.finfo(data.X.dtype).eps
+    scaled, x_exp, y_exp = scale_data(data, fit_intercept=fit_intercept)
+    if _max_abs(scaled.y) == 0 or _max_abs(scaled.X) == 0:
+        return np.zeros(d), solver  # y_c = 0 or X = 0: zero is the answer
+    if solver == "gram":
+        try:
+            coef = _solve_gram(scaled, fit_intercept)
+        except _IllConditioned:
+            solver = "lsmr" if is_sparse else "svd"
+    if solver == "svd":
+        coef, _ = _solve_svd(scaled, eps)
+    elif solver == "lsmr":
+        coef, _, _ = _solve_lsmr(scaled, fit_intercept, eps)
+    return np.ldexp(np.asarray(coef, dtype=np.float64).ravel(), y_exp - x_exp), solver
+
+
+def least_squares_relative_mse(data, *, fit_intercept):
+    """The least relative training MSE of a linear model on ``data``.
+
+    That of :func:`solve_min_l2`'s solution (see
+    :func:`~sk_implicit._base.fit_outcome`), to pass as ``min_relative_mse``
+    to :func:`~sk_implicit._base.fit_outcome` for a model fitted otherwise.
+    """
+    coef, _ = solve_min_l2(data, fit_intercept=fit_intercept)
+    return fit_outcome(data, coef, tol=0.0).relative_mse
 
 
 class MinL2Interpolator(BaseInterpolator):
@@ -247,8 +335,10 @@ class MinL2Interpolator(BaseInterpolator):
           as :func:`numpy.linalg.pinv` does. Exact for rank-deficient data.
           Not available for sparse ``X``.
         - "lsmr": :func:`scipy.sparse.linalg.lsmr` started from zero on the
-          implicitly centred, weighted operator (tolerance 1e-12), which
-          converges to the minimum-norm solution without densifying ``X``.
+          implicitly centred, weighted operator (tolerance 1e-12, condition
+          limit ``min(1e12, 1 / (max(n, d) eps))``, the inverse of the "svd"
+          cutoff), which converges to the minimum-norm solution without
+          densifying ``X``.
         - "auto": "gram" (with its fallback) for dense ``X`` with
           ``n_samples < n_features``, "svd" for other dense ``X``; for sparse
           ``X``, "gram" when the smaller side is at most 4096, else "lsmr".
@@ -263,6 +353,12 @@ class MinL2Interpolator(BaseInterpolator):
     solver_ : str
         The solver that computed ``coef_`` ("gram", "svd" or "lsmr"), after
         any fallback.
+    converged_ : bool
+        True when the model interpolates the training data (relative training
+        MSE at most 1e-6, see Notes) or, where no interpolant exists, is a
+        least-squares solution. False (with a
+        :class:`~sklearn.exceptions.ConvergenceWarning`) otherwise, which can
+        happen only when LSMR stops at its iteration or condition limit.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -289,6 +385,24 @@ class MinL2Interpolator(BaseInterpolator):
     Sample weights only matter when the model cannot interpolate: integer
     weights are then equivalent to repeated rows, and zero weights to removed
     rows. ``float32`` input is solved in float64 and returned in float32.
+
+    Scale: the solvers work on a float64 copy of the data divided by powers of
+    two (``max |X_c|``, ``max |y_c|``, ``max w``), so ``coef_`` is exactly
+    equivariant to multiplying ``X`` or ``y`` by a power of two, and to
+    rounding for other factors: ``coef(a X, b y) = (b / a) coef(X, y)``
+    (tested from 1e-150 to 1e150 in float64, 1e-18 to 1e18 in float32). A
+    ``ValueError`` is raised if the coefficients overflow the dtype of ``X``.
+
+    Outcome: the model is checked on its training data. It interpolates when
+    its relative training MSE, ``sum(w r^2) / sum(w y_c^2)`` with the
+    residual ``r`` and the weights ``w`` (ones by default), is at most 1e-6:
+    the tolerance applies to the *weighted* error (all weights matter for it,
+    although they do not change an interpolant). Otherwise it must be a
+    least-squares solution: its residual must satisfy the weighted normal
+    equations ``X_c^T W r = 0`` to ``max(1e-9, 10 max(n, d) eps)`` relative
+    (``||X_c^T W r|| <= tol ||W^1/2 X_c||_F ||W^1/2 r||``; ``eps`` of the
+    dtype of ``X``). If neither holds, ``converged_`` is False and a
+    :class:`~sklearn.exceptions.ConvergenceWarning` is raised.
 
     When ``n_samples << n_features`` the interpolator spreads the noise over
     many directions harmlessly but barely learns a sparse signal: its excess
@@ -317,22 +431,16 @@ class MinL2Interpolator(BaseInterpolator):
     'gram'
     """
 
+    _parameter_constraints: dict = {
+        "fit_intercept": ["boolean"],
+        "solver": [StrOptions(set(_SOLVERS))],
+    }
+
     def __init__(self, *, fit_intercept=True, solver="auto"):
         self.fit_intercept = fit_intercept
         self.solver = solver
 
-    def _check_params(self, X_is_sparse):
-        if not isinstance(self.fit_intercept, (bool, np.bool_)):
-            raise ValueError(
-                f"fit_intercept must be a bool, got {self.fit_intercept!r}."
-            )
-        if not isinstance(self.solver, str) or self.solver not in _SOLVERS:
-            raise ValueError(f"solver must be one of {_SOLVERS}, got {self.solver!r}.")
-        if self.solver == "svd" and X_is_sparse:
-            raise ValueError(
-                'solver="svd" does not support sparse X; use "gram", "lsmr" or "auto".'
-            )
-
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the minimum-l2-norm interpolator.
 
@@ -352,27 +460,19 @@ class MinL2Interpolator(BaseInterpolator):
             Fitted estimator.
         """
         data = self._validate_and_centre(X, y, sample_weight)
-        is_sparse = sp.issparse(data.X)
-        self._check_params(is_sparse)
-        n, d = data.X.shape
-
-        solver = self.solver
-        if solver == "auto":
-            if is_sparse:
-                use_gram = min(n, d) <= _SPARSE_GRAM_MAX_SIZE
-                solver = "gram" if use_gram else "lsmr"
-            else:
-                solver = "gram" if n < d else "svd"
-        if solver == "gram":
-            try:
-                coef = _solve_gram(data, self.fit_intercept)
-            except _IllConditioned:
-                solver = "lsmr" if is_sparse else "svd"
-        if solver == "svd":
-            coef, _ = _solve_svd(data)
-        elif solver == "lsmr":
-            coef, _ = _solve_lsmr(data)
-
-        self.solver_ = solver
+        coef, self.solver_ = solve_min_l2(
+            data, fit_intercept=self.fit_intercept, solver=self.solver
+        )
         self._set_intercept(coef, data)
+        self._check_representable(data)
+        self._report_outcome(
+            fit_outcome(data, coef, tol=INTERPOLATION_TOL),
+            what_to_try=(
+                "LSMR stopped at its condition or iteration limit; with dense X, "
+                'solver="svd" is exact.'
+                if self.solver_ == "lsmr"
+                else "The design is too ill-conditioned for float64 (condition "
+                "number near 1 / eps): remove or combine collinear features."
+            ),
+        )
         return self

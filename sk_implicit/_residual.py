@@ -56,7 +56,12 @@ class ResidualInterpolator(RegressorMixin, BaseEstimator):
     intercept_ : float
         The sum of the two intercepts; only when ``estimator_`` is linear.
     converged_ : bool
-        Whether the residual fit converged (see :class:`MinL2Interpolator`).
+        ``residual_estimator_.converged_``: whether the residual fit
+        interpolates the residual (relative MSE at most 1e-6, relative to the
+        residual's weighted mean square) or is its least-squares fit; the
+        residual of the sum is that of the residual fit. When False, the
+        residual fit has raised a
+        :class:`~sklearn.exceptions.ConvergenceWarning`.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -150,7 +155,7 @@ class ResidualInterpolator(RegressorMixin, BaseEstimator):
         self.residual_estimator_ = MinL2Interpolator(
             fit_intercept=self.fit_intercept, solver=self.solver
         ).fit(X, residual, sample_weight=sample_weight)
-        self.converged_ = bool(getattr(self.residual_estimator_, "converged_", True))
+        self.converged_ = bool(self.residual_estimator_.converged_)
 
         coef = getattr(self.estimator_, "coef_", None)
         if coef is not None and np.shape(coef) == (X.shape[1],):

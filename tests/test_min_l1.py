@@ -10,6 +10,7 @@ from sklearn.linear_model import Lasso
 
 from sk_implicit._min_l1 import MinL1Interpolator
 from sk_implicit._min_l2 import MinL2Interpolator
+from sk_implicit._validation import InvalidParameterError
 from sk_implicit.datasets import make_sparse_regression
 
 # HiGHS certifies its solutions to its primal/dual feasibility tolerances
@@ -192,6 +193,7 @@ def test_convergence_warning(options, match, working_set):
     model = MinL1Interpolator(solver_options=options, working_set=working_set)
     with pytest.warns(ConvergenceWarning, match=match):
         model.fit(X, y)
+    assert not model.converged_
     assert model.coef_.shape == (X.shape[1],)
     assert np.all(np.isfinite(model.coef_))
 
@@ -206,14 +208,15 @@ def test_solver_options_passed_through():
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"solver_options": "fast"}, "solver_options must be None or a dict"),
-        ({"fit_intercept": 1}, "fit_intercept must be a bool"),
-        ({"working_set": None}, "working_set must be a bool"),
+        ({"solver_options": "fast"}, "'solver_options' parameter"),
+        ({"fit_intercept": 1}, "'fit_intercept' parameter"),
+        ({"fit_intercept": "no"}, "'fit_intercept' parameter"),
+        ({"working_set": None}, "'working_set' parameter"),
     ],
 )
 def test_bad_parameters(params, match):
     X, y, _ = _data(n=10, d=20)
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(InvalidParameterError, match=match):
         MinL1Interpolator(**params).fit(X, y)
 
 
@@ -223,3 +226,143 @@ def test_bad_sample_weight():
         MinL1Interpolator().fit(X, y, sample_weight=-np.ones(10))
     with pytest.raises(ValueError, match="sample_weight.shape"):
         MinL1Interpolator().fit(X, y, sample_weight=np.ones(3))
+
+
+def test_rotated_program_equals_basis_pursuit():
+    # The rotated LP (dense fallback, and the least-squares program of dense
+    # X) has the same solution and dual as basis pursuit on the rows of X.
+    from sk_implicit._base import centre_data, scale_data
+    from sk_implicit._min_l1 import _solve_l1_preconditioned
+
+    X, y, _ = _data(n=30, d=200, seed=10)
+    model = MinL1Interpolator().fit(X, y)
+    scaled, x_exp, y_exp = scale_data(centre_data(X, y, None, True), fit_intercept=True)
+    eps = np.finfo(np.float64).eps
+    for working_set in (True, False):
+        coef, nu, status, _, _ = _solve_l1_preconditioned(
+            scaled, True, eps, working_set, {}, None
+        )
+        assert status == 0
+        assert_allclose(np.ldexp(coef, y_exp - x_exp), model.coef_, atol=1e-9)
+        assert_allclose(np.ldexp(nu, -x_exp), model.dual_coef_, atol=1e-7)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_lp_failure_returns_min_l2_with_warning(monkeypatch, sparse):
+    # HiGHS failing on every program (faked) never raises: the minimum-l2
+    # solution is returned, with a warning and converged_ = False.
+    from scipy.optimize import OptimizeResult
+
+    def failing_linprog(*args, **kwargs):
+        return OptimizeResult(x=None, status=4, message="Faked trouble.", nit=0)
+
+    monkeypatch.setattr("sk_implicit._min_l1._linprog", failing_linprog)
+    X, y, _ = _data(n=20, d=60, seed=11)
+    model = MinL1Interpolator()
+    with pytest.warns(ConvergenceWarning, match="Faked trouble.*minimum-l2-norm"):
+        model.fit(sp.csr_array(X) if sparse else X, y)
+    assert not model.converged_
+    assert_allclose(model.coef_, MinL2Interpolator().fit(X, y).coef_, atol=1e-10)
+    assert np.all(model.dual_coef_ == 0)
+
+
+# --- Defects of issue 11 (reproducers from rng = RandomState(0)) -------------
+
+
+def _issue_data():
+    rng = np.random.RandomState(0)
+    return rng.randn(20, 100), rng.randn(20)
+
+
+def _assert_scaled(coef, reference, factor, rtol):
+    """``coef == factor * reference``, relative to the largest coefficient."""
+    atol = rtol * np.abs(reference).max()
+    assert_allclose(np.asarray(coef) / factor, reference, rtol=rtol, atol=atol)
+
+
+# The LP's solution is a basic one, computed by an LU solve of the same basis
+# at every scale (the internal scaling is by powers of two); decimal factors
+# round each entry by 1e-16 on well-conditioned Gaussian designs: 1e-9 is a
+# wide margin.
+SCALE_RTOL = 1e-9
+
+
+def test_defect4_min_l1_tiny_scale():
+    # Was: coef_ = 0, relative error 1.0, no warning (HiGHS dropped the
+    # matrix entries below 1e-9).
+    X, y = _issue_data()
+    reference = MinL1Interpolator().fit(X, y)
+    model = MinL1Interpolator().fit(X * 1e-10, y)
+    assert model.converged_
+    _assert_scaled(model.coef_, reference.coef_, 1e10, SCALE_RTOL)
+    # The dual of a X is the dual of X divided by a.
+    _assert_scaled(model.dual_coef_, reference.dual_coef_, 1e10, SCALE_RTOL)
+    assert_allclose(model.predict(X * 1e-10), y, atol=1e-9)
+
+
+@pytest.mark.parametrize("scale", [1e15, 1e16, 1e150])
+def test_defect6_min_l1_huge_entries(scale):
+    # Was: RuntimeError (HiGHS Status 2: Model error) for entries >= 1e15.
+    X, y = _issue_data()
+    reference = MinL1Interpolator().fit(X, y)
+    model = MinL1Interpolator().fit(X * scale, y)
+    assert model.converged_
+    _assert_scaled(model.coef_, reference.coef_, 1 / scale, SCALE_RTOL)
+
+
+def _ill_conditioned(seed, n=20, cond=1e12):
+    """The issue's designs: n x n, singular values from 1 to 1 / cond."""
+    rng = np.random.RandomState(seed)
+    U, _ = np.linalg.qr(rng.randn(n, n))
+    V, _ = np.linalg.qr(rng.randn(n, n))
+    return (U * np.logspace(0, -np.log10(cond), n)) @ V.T, rng.randn(n)
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_defect7_min_l1_ill_conditioned(fit_intercept):
+    # Was: RuntimeError "The problem is infeasible" on 25 of 120 such fits:
+    # the interpolants have coefficients ~1e12 |y| / |X|, and the residual
+    # accuracy that needs is beyond HiGHS's absolute tolerances on the rows
+    # of X. Seeds 0, 5, 8, 13 failed, seeds 7 and 12 also need the refinement
+    # of the rotated program.
+    for seed in range(14):
+        X, y = _ill_conditioned(seed)
+        model = MinL1Interpolator(fit_intercept=fit_intercept).fit(X, y)
+        assert model.converged_
+        y_c = y - y.mean() if fit_intercept else y
+        X_c = X - X.mean(axis=0) if fit_intercept else X
+        r = y - model.predict(X)
+        assert np.mean(r**2) <= 1e-6 * np.mean(y_c**2)
+        # Optimality certified by duality: |X_c^T nu| <= 1 + delta and
+        # y_c^T nu = ||b||_1 (1 + delta) give ||b||_1 <= (1 + 2 delta) times
+        # the least l1 norm of an interpolant. nu is of size 1 / s_min, so
+        # these hold to eps |X| |nu| (2e-4 measured); delta = 1e-3.
+        nu = model.dual_coef_
+        assert np.abs(X_c.T @ nu).max() <= 1 + 1e-3
+        assert_allclose(y_c @ nu, _l1(model.coef_), rtol=1e-3)
+        if fit_intercept:
+            assert abs(nu.sum()) <= 1e-9 * np.abs(nu).sum()
+        l2 = MinL2Interpolator(fit_intercept=fit_intercept).fit(X, y)
+        assert _l1(model.coef_) <= _l1(l2.coef_) * (1 + 1e-9)
+
+
+def test_defect7_sparse_ill_conditioned_is_reported():
+    # Sparse X is never densified, so the rotated program (an SVD) is not
+    # available: HiGHS's failure is reported, and coef_ is the minimum-l2
+    # solution of the sparse route (LSMR, which does not converge at
+    # condition number 1e12 either, and says so). Never a RuntimeError.
+    X, y = _ill_conditioned(0)
+    model = MinL1Interpolator()
+    with pytest.warns(ConvergenceWarning, match="minimum-l2-norm solution instead"):
+        model.fit(sp.csr_array(X), y)
+    assert not model.converged_
+    with pytest.warns(ConvergenceWarning, match="does not interpolate"):
+        l2 = MinL2Interpolator().fit(sp.csr_array(X), y)
+    assert_allclose(model.coef_, l2.coef_)
+    assert np.all(model.dual_coef_ == 0)
+
+
+@pytest.mark.parametrize("n, d", [(20, 100), (60, 20)])
+def test_defect12_converged_attribute(n, d):
+    X, y, _ = _data(n=n, d=d, seed=12)
+    assert MinL1Interpolator().fit(X, y).converged_ is True
