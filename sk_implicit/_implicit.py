@@ -1,13 +1,12 @@
 """The implicit-regularization interpolator of Zhou & Ge (ICML 2023)."""
 
-import warnings
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
@@ -15,8 +14,8 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 
-from ._base import LinearInterpolatorMixin
-from ._min_l2 import MinL2Interpolator
+from ._base import LinearInterpolatorMixin, fit_outcome
+from ._min_l2 import solve_min_l2
 from ._path import (
     DivergenceError,
     _Integrator,
@@ -419,29 +418,29 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
             dense = np.zeros_like(sparse)
         else:
             residual = data.y.astype(np.float64) - _centred_predict(data, sparse)
-            dense = _min_l2_coef(data, residual, self.fit_intercept)
+            dense, _ = solve_min_l2(
+                replace(data, y=residual.astype(data.y.dtype)),
+                fit_intercept=self.fit_intercept,
+            )
         dtype = data.y.dtype
         self.sparse_coef_ = sparse.astype(dtype)
         self.dense_coef_ = dense.astype(dtype)
-        self._set_intercept(self.sparse_coef_ + self.dense_coef_, data)
+        self._set_intercept(sparse + dense, data)
+        self._check_representable(data)
 
-        relative_mse, status = _outcome(data, sparse + dense, self.tol)
-        path_done = not result["max_iter"]
-        self.converged_ = path_done and status != "not_converged"
-        if not path_done:
-            warnings.warn(
-                f"ImplicitRegInterpolator's path stopped after max_iter="
-                f"{self.max_iter} steps at time {times[-1]:.3g}, before "
-                f"dense_start={time:.3g}; increase max_iter.",
-                ConvergenceWarning,
+        failure = None
+        if result["max_iter"]:
+            failure = (
+                f"Its path stopped after max_iter={self.max_iter} steps at time "
+                f"{times[-1]:.3g}, before dense_start={time:.3g}."
             )
-        elif status == "not_converged":
-            warnings.warn(
-                "ImplicitRegInterpolator does not interpolate (relative "
-                f"training MSE {relative_mse:.2e} > tol={self.tol:g}) and is "
-                "not the least-squares fit.",
-                ConvergenceWarning,
-            )
+        self._report_outcome(
+            fit_outcome(data, sparse + dense, tol=self.tol),
+            what_to_try="Increase max_iter."
+            if failure
+            else "Check the data's conditioning, or use MinL2Interpolator.",
+            solver_failure=failure,
+        )
 
     def get_metadata_routing(self):
         """Get metadata routing of this object (``groups`` to the splitter).
@@ -481,38 +480,6 @@ def _centred_predict(data, coef):
     if data.implicit_offset is not None:
         out = out - data.implicit_offset @ coef
     return out
-
-
-def _min_l2_coef(data, residual, fit_intercept):
-    """Minimum-l2 (weighted least-squares) coefficients for ``residual``."""
-    model = MinL2Interpolator(fit_intercept=fit_intercept)
-    model.fit(data.X, residual, sample_weight=data.sample_weight)
-    return model.coef_.astype(np.float64)
-
-
-def _outcome(data, coef, tol):
-    """(relative MSE, "interpolated" | "least_squares" | "not_converged")."""
-    y = data.y.astype(np.float64)
-    w = np.ones(y.size) if data.sample_weight is None else data.sample_weight
-    r = y - _centred_predict(data, coef)
-    peak = max(np.abs(y).max(), np.finfo(float).tiny)
-    energy = np.average((y / peak) ** 2, weights=w)
-    relative = np.average((r / peak) ** 2, weights=w) / energy if energy > 0 else 0.0
-    if relative <= tol:
-        return relative, "interpolated"
-    X = data.X
-    grad = np.asarray(X.T @ (w * r)).ravel()
-    if data.implicit_offset is not None:
-        grad = grad - data.implicit_offset * (w * r).sum()
-    norm = (
-        np.sqrt(np.asarray(X.multiply(X).sum(axis=0)).ravel())
-        if sp.issparse(X)
-        else np.linalg.norm(X, axis=0)
-    )
-    scale = norm.max() * np.linalg.norm(np.sqrt(w) * r)
-    if scale == 0 or np.abs(grad).max() <= 1e-6 * scale:
-        return relative, "least_squares"
-    return relative, "not_converged"
 
 
 class _FoldFinish:

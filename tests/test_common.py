@@ -22,6 +22,7 @@ from sk_implicit._validation import InvalidParameterError
 ESTIMATORS = [
     ImplicitRegInterpolator(),
     ImplicitRegInterpolator(fit_intercept=False, dense_start=1.0),
+    ImplicitRegInterpolator(init_scale=[1e-2, 1e-30], dense_start="cv"),
     MinL1Interpolator(),
     MinL2Interpolator(),
     MinL1Interpolator(fit_intercept=False),
@@ -67,14 +68,7 @@ def test_bad_input(estimator, X, y, match):
 @pytest.mark.parametrize(
     "estimator",
     [
-        pytest.param(
-            ImplicitRegInterpolator(),
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="ImplicitRegInterpolator's constraints are wired by the "
-                "lead (issue 11)",
-            ),
-        ),
+        ImplicitRegInterpolator(),
         MinL1Interpolator(),
         MinL2Interpolator(),
         ResidualInterpolator(),
