@@ -31,6 +31,7 @@ from sk_implicit.cli.runner import (
     LASSO,
     REFERENCE_NAMES,
     relative_mse,
+    run_cross_validation,
     run_synthetic,
 )
 from sk_implicit.cli.tables import cv_table, synthetic_table
@@ -347,6 +348,31 @@ def test_flags_in_the_table():
     ) in table.notes
 
 
+def test_no_interpolant_is_explained():
+    from sk_implicit import MinL2Interpolator
+
+    # n = 20 > d = 10: no interpolant exists; MinL2 returns least squares.
+    records = run_synthetic(
+        20,
+        [10],
+        3,
+        0.5,
+        1,
+        estimators={"MinL2Interpolator": MinL2Interpolator()},
+        references=False,
+        progress=False,
+    )
+    notes = synthetic_table(records, n_samples=20, n_informative=3, noise=0.5).notes
+    assert notes[-3].startswith(
+        "WARNING: not every interpolator interpolated: MinL2Interpolator on 1 of 1 fit"
+    )
+    assert notes[-2] == (
+        "note: no interpolant exists where a training set has more rows than "
+        "features (20 > 10 in 1 fit): the interpolators return least-squares "
+        "fits there"
+    )
+
+
 def test_flags_end_to_end(tmp_path):
     # Six rows, four copies of each with different targets: any training fold
     # of 12 rows holds two copies of a row, so no interpolant exists; every
@@ -416,6 +442,36 @@ def test_cross_validation_on_csv(tmp_path):
         n_fits
     )
     assert "inner fit with init_scale=0.001" in result.stderr
+
+
+def test_inner_search_equals_grid_search_cv():
+    # The job runs the inner search itself (a task per fit, for the
+    # progress); it must choose what GridSearchCV chooses, on every fold.
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV, KFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = sparse_data(40, 30)
+    model = make_pipeline(StandardScaler(), Ridge())
+    grid = {"ridge__alpha": [0.01, 1.0, 30.0, 1000.0]}
+    records = run_cross_validation(
+        X,
+        y,
+        folds=3,
+        estimators={"ridge": model},
+        param_grids={"ridge": grid},
+        inner_cv=3,
+        progress=False,
+    )
+    splits = KFold(3, shuffle=True, random_state=0).split(X)
+    for record, (train, test) in zip(records, splits):
+        search = GridSearchCV(model, grid, cv=3).fit(X[train], y[train])
+        assert record["best_params"] == search.best_params_
+        # Same fit on the same data: equal to round-off.
+        assert record["r2"] == pytest.approx(search.score(X[test], y[test]), 1e-12)
+    chosen = {r["best_params"]["ridge__alpha"] for r in records}
+    assert chosen <= set(grid["ridge__alpha"])
 
 
 def _parquet_engine():

@@ -103,6 +103,7 @@ class Progress:
         self.enabled = enabled
         self.done = 0
         self.done_weight = 0.0
+        self._first_end = self._first_weight = 0.0
         self.detail = ""
         self.start = time.perf_counter()
         isatty = getattr(self.stream, "isatty", None)
@@ -125,11 +126,20 @@ class Progress:
         return time.perf_counter() - self.start
 
     def time_left(self):
-        """Estimated seconds left, or None before the first fit ends."""
+        """Estimated seconds left, or None before the first fit ends.
+
+        The pace is measured from the end of the first fit once a few more
+        have ended: before it, the time also went to starting the parallel
+        workers, which the remaining fits do not pay again.
+        """
         if self.done_weight <= 0:
             return None
-        left = self.total_weight - self.done_weight
-        return max(left, 0.0) * self.elapsed / self.done_weight
+        left = max(self.total_weight - self.done_weight, 0.0)
+        since_first = self.elapsed - self._first_end
+        more = self.done_weight - self._first_weight
+        if self.done >= 3 and since_first >= 1.0 and more > 0:
+            return left * since_first / more
+        return left * self.elapsed / self.done_weight
 
     def status(self):
         """The progress as text: fits done, elapsed time, time left."""
@@ -150,6 +160,8 @@ class Progress:
         with self._lock:
             self.done += 1
             self.done_weight += weight
+            if self.done == 1:
+                self._first_end, self._first_weight = self.elapsed, weight
             self.detail = detail
             if self.enabled:
                 self._show()

@@ -292,6 +292,7 @@ def _synthetic_task(name, estimator, n_samples, n_features, n_informative, noise
         "estimator": name,
         "n_features": n_features,
         "seed": seed,
+        "n_train": n_samples,
         "excess_risk": excess_risk(estimator.coef_, coef),
         "fit_time": fit_time,
         "warnings": caught,
@@ -353,10 +354,11 @@ def run_synthetic(
     -------
     records : list of dict
         One per fit, with keys ``estimator``, ``n_features``, ``seed``,
-        ``excess_risk``, ``train_error`` (training MSE over ``var(y)``),
-        ``interpolated``, ``converged``, ``reference``, ``fit_time``
-        (seconds) and ``warnings`` (a ``Counter`` of warning category
-        names), sorted by estimator (references last), ``d`` and seed.
+        ``n_train`` (``n_samples``), ``excess_risk``, ``train_error``
+        (training MSE over ``var(y)``), ``interpolated``, ``converged``,
+        ``reference``, ``fit_time`` (seconds) and ``warnings`` (a
+        ``Counter`` of warning category names), sorted by estimator
+        (references last), ``d`` and seed.
     """
     if estimators is None:
         estimators = make_estimators()
@@ -426,6 +428,7 @@ def _cv_task(name, estimator, params, X, y, train, test, fold):
     """Fit on the training fold, score on the test fold."""
     estimator = clone(estimator).set_params(**params)
     record = {"estimator": name, "fold": fold, "inner": False}
+    record.update(n_train=len(train), n_features=X.shape[1])
     if params:
         record["best_params"] = params
     try:
@@ -517,11 +520,12 @@ def run_cross_validation(
     Returns
     -------
     records : list of dict
-        One per (estimator, fold), with keys ``estimator``, ``fold``, ``r2``
-        and ``mse`` (test), ``train_error`` (training MSE over the training
-        fold's ``var(y)``), ``interpolated``, ``converged``, ``fit_time``,
-        ``warnings``, ``error`` (None or a one-line message) and, for
-        searched estimators, ``best_params``. Sorted by estimator and fold.
+        One per (estimator, fold), with keys ``estimator``, ``fold``,
+        ``n_train``, ``n_features``, ``r2`` and ``mse`` (test),
+        ``train_error`` (training MSE over the training fold's ``var(y)``),
+        ``interpolated``, ``converged``, ``fit_time``, ``warnings``,
+        ``error`` (None or a one-line message) and, for searched
+        estimators, ``best_params``. Sorted by estimator and fold.
     """
     if estimators is None:
         estimators = make_cv_estimators()

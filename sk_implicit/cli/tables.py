@@ -79,8 +79,9 @@ def outcome_lines(records):
     Returns
     -------
     lines : list of str
-        One line on interpolation, then one on convergence; a line that
-        reports a problem starts with ``"WARNING:"``.
+        One line on interpolation (and a note when training sets with more
+        rows than features explain a failure), then one on convergence; a
+        line that reports a problem starts with ``"WARNING:"``.
     """
     done = [r for r in records if r.get("error") is None]
     names = [name for name in _names(done) if name in INTERPOLATORS]
@@ -99,6 +100,14 @@ def outcome_lines(records):
         lines = ["interpolation: no interpolator was fitted"]
     elif missed:
         lines = [f"WARNING: not every interpolator interpolated: {'; '.join(missed)}"]
+        tall = [r for r in done if r.get("n_train", 0) > r.get("n_features", np.inf)]
+        if tall:
+            lines.append(
+                f"note: no interpolant exists where a training set has more rows "
+                f"than features ({tall[0]['n_train']} > {tall[0]['n_features']} "
+                f"in {plural(len(tall), 'fit')}): the interpolators return "
+                "least-squares fits there"
+            )
     else:
         lines = [
             f"interpolation: every fit of the {plural(len(names), 'interpolator')} "
