@@ -34,6 +34,7 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter, LogLocator
 from sklearn.linear_model import LassoCV
 
 from sk_implicit import ImplicitRegInterpolator, MinL1Interpolator, MinL2Interpolator
@@ -111,6 +112,10 @@ for ax, grid, results, xlabel, fixed in [
     ax.set(xscale="log", yscale="log", xlabel=xlabel, title=fixed)
     ax.set_xticks(grid, [str(v) for v in grid])
     ax.minorticks_off()
+    # Label 1, 2 and 5 times each power of ten, as plain numbers: the default
+    # labels only the powers of ten, one or two on these ranges.
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     ax.set_ylabel(r"excess risk $\|\hat\beta - \beta^*\|^2$")
     ax.grid(alpha=0.3)
 axes[0].legend(fontsize="small")

@@ -26,6 +26,7 @@ import os
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from sk_implicit import ImplicitRegInterpolator
 from sk_implicit.datasets import excess_risk, make_sparse_regression
@@ -69,33 +70,48 @@ print(
 # The figure
 # ----------
 # Left: the sparse part against gradient-flow time; the true support
-# (coloured) escapes the noise coordinates (grey) one coordinate after the
-# other, while the training loss (middle) falls to about the noise level.
-# Right: the dense part, zero until ``dense_start_`` and then, over the last
-# steps, many small coefficients that fit the noise: the training loss drops
-# to zero, the sparse part barely moves.
+# (coloured, one colour per coordinate, the same in every panel) escapes the
+# noise coordinates (grey) one coordinate after the other, while the
+# training loss (middle) falls to about the noise level. Right: the dense
+# part, zero until ``dense_start_`` and then, over the last steps, many small
+# coefficients that fit the noise: the training loss drops to zero, the
+# sparse part barely moves.
 support = np.flatnonzero(true_coef)
 noise_coords = np.setdiff1d(np.arange(n_features), support)
-fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), layout="constrained")
+fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), layout="constrained")
+colours = [f"C{k}" for k in range(len(support))]
+labels = [f"coef[{j}] (true {true_coef[j]:+g})" for j in support]
 
 axes[0].plot(times, sparse[:, noise_coords], color="0.7", lw=0.5)
-axes[0].plot(times, sparse[:, support], lw=2)
+for j, colour, label in zip(support, colours, labels):
+    axes[0].plot(times, sparse[:, j], color=colour, lw=2, label=label)
 axes[0].set(title="sparse part w*w - u*u", ylabel="coefficient")
 
-axes[1].plot(times, loss)
+axes[1].plot(times, loss, color="k")
 axes[1].set(title="training loss", ylabel="MSE / var(y)", yscale="log")
 
 for ax in axes[:2]:
-    ax.axvline(model.dense_start_, color="k", ls="--", lw=1, label="dense_start_")
+    ax.axvline(model.dense_start_, color="k", ls="--", lw=1)
     ax.set(xlabel="gradient-flow time t")
-axes[1].legend()
 
 # The dense part needs few steps once on: zoom on them, by step number.
 zoom = slice(max(switch - 5, 0), None)
 axes[2].plot(iteration[zoom], dense[zoom][:, noise_coords], color="0.7", lw=0.5)
-axes[2].plot(iteration[zoom], dense[zoom][:, support], lw=2)
+for j, colour in zip(support, colours):
+    axes[2].plot(iteration[zoom], dense[zoom][:, j], color=colour, lw=2)
 axes[2].set(title="dense part v (last steps)", xlabel="step")
+axes[2].xaxis.set_major_locator(MaxNLocator(integer=True))  # whole steps only
 for ax in axes:
     ax.grid(alpha=0.3)
+
+# One legend for the three panels: the coloured lines are the same
+# coordinates everywhere.
+handles, _ = axes[0].get_legend_handles_labels()
+handles += [
+    plt.Line2D([], [], color="0.7", lw=0.5),
+    plt.Line2D([], [], color="k", ls="--", lw=1),
+]
+labels += ["the other coordinates (noise)", "dense_start_ (dense part on)"]
+fig.legend(handles, labels, loc="outside right upper", fontsize="small")
 fig.savefig("training_dynamics.png", dpi=120)
 plt.show()
