@@ -3,20 +3,23 @@
 Training dynamics: signal first, noise later
 =============================================
 
-:class:`~sk_implicit.ImplicitRegInterpolator` runs gradient descent on
-``coef = w*w - u*u + v``, from ``w = u = init_scale`` and ``v = 0``. The
-coordinates of the sparse (Hadamard) part ``w*w - u*u`` grow exponentially at
-a rate set by their gradient, so the few true signal coordinates grow first,
-while the noise coordinates stay tiny. At gradient-flow time ``dense_start_``
-(chosen by cross-validation along the path) the dense part ``v`` is switched
-on: it absorbs the remaining noise with many small coefficients, until the
-training data are fitted exactly.
+:class:`~sk_implicit.ImplicitRegInterpolator` trains ``coef = w*w - u*u + v``
+from ``w = u = init_scale`` and ``v = 0``. The coordinates of the sparse
+(Hadamard) part ``w*w - u*u`` grow exponentially at a rate set by their
+gradient, so the coordinates most correlated with the residual are learned
+first, one plateau at a time; the noise coordinates grow much later. At the
+gradient-flow time ``dense_start_``, chosen by cross-validation along the
+path, the dense part ``v`` is switched on and absorbs the rest of the
+residual as the minimum-l2 interpolant: many small coefficients that fit the
+noise, and the training data are fitted exactly.
 
-This example records the path with the ``callback`` parameter, which receives
-a dict with the iteration, the gradient-flow time, both parts of the
-coefficients and the training loss after every step. See Zhou & Ge,
-"Implicit Regularization Leads to Benign Overfitting for Sparse Linear
-Regression" (ICML 2023).
+This example records the sparse part with the ``callback`` parameter (called
+after every integration step with the time, the coefficients and the training
+loss), continues the path past ``dense_start_`` with
+:func:`~sk_implicit.implicit_path` to show what the switch avoids, and plots
+the cross-validation curve that chose the time. See Zhou & Ge, "Implicit
+Regularization Leads to Benign Overfitting for Sparse Linear Regression"
+(ICML 2023).
 """
 
 # %%
@@ -26,9 +29,8 @@ import os
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import MaxNLocator
 
-from sk_implicit import ImplicitRegInterpolator
+from sk_implicit import ImplicitRegInterpolator, implicit_path
 from sk_implicit.datasets import excess_risk, make_sparse_regression
 
 SMALL = os.environ.get("SK_IMPLICIT_EXAMPLE_SIZE") == "small"
@@ -37,75 +39,76 @@ X, y, true_coef = make_sparse_regression(
     n_samples, n_features, n_informative=5, noise=0.5, random_state=0
 )
 
-history = {"iteration": [], "time": [], "sparse": [], "dense": [], "loss": []}
+history = {"time": [], "sparse": [], "loss": []}
 
 
 def record(info):
-    # The solver may reuse its arrays from one step to the next: copy them.
-    # (A few hundred steps of 1000 coefficients: keeping them all is cheap.)
-    history["iteration"].append(info["iteration"])
+    # Copy: the callback may receive arrays that change at the next step.
     history["time"].append(info["time"])
     history["sparse"].append(np.array(info["sparse_coef"], copy=True))
-    history["dense"].append(np.array(info["dense_coef"], copy=True))
     history["loss"].append(info["loss"])
 
 
 model = ImplicitRegInterpolator(callback=record).fit(X, y)
-iteration, times, loss = (
-    np.array(history[key]) for key in ("iteration", "time", "loss")
-)
-sparse, dense = np.array(history["sparse"]), np.array(history["dense"])
-switch = np.searchsorted(times, model.dense_start_)  # first step of the dense part
-print(
-    f"{model.n_iter_} steps; dense part on from t = {model.dense_start_:.3g} "
-    f"(step {iteration[min(switch, len(iteration) - 1)]})"
-)
-print(f"final training loss (MSE / var(y)): {loss[-1]:.2e}")
+times, sparse = np.array(history["time"]), np.array(history["sparse"])
+print(f"{model.n_iter_} steps to dense_start_ = {model.dense_start_:.3g}")
 print(
     f"excess risk: {excess_risk(model.coef_, true_coef):.3f} (interpolator), "
     f"{excess_risk(model.sparse_coef_, true_coef):.3f} (its sparse part alone)"
 )
 
+# What the sparse part would do without the switch: the same path, run on.
+later = np.geomspace(model.dense_start_, 2.5 * model.dense_start_, 40)
+_, beyond = implicit_path(X, y, init_scale=model.init_scale_, times=later)
+risk_beyond = [excess_risk(beyond[:, k], true_coef) for k in range(later.size)]
+print(
+    f"sparse part at 2.5 x dense_start_: excess risk {risk_beyond[-1]:.3f}, "
+    f"{np.sum(np.abs(beyond[:, -1]) > 0.05)} coordinates above 0.05"
+)
+
 # %%
 # The figure
 # ----------
-# Left: the sparse part against gradient-flow time; the true support
-# (coloured, one colour per coordinate, the same in every panel) escapes the
-# noise coordinates (grey) one coordinate after the other, while the
-# training loss (middle) falls to about the noise level. Right: the dense
-# part, zero until ``dense_start_`` and then, over the last steps, many small
-# coefficients that fit the noise: the training loss drops to zero, the
-# sparse part barely moves.
+# Left: the sparse part against time; the true support (coloured, one colour
+# per coordinate) escapes the noise coordinates (grey) one plateau after the
+# other. Past ``dense_start_`` (dotted, what the switch avoids) noise
+# coordinates start to grow. Middle: the cross-validation's mean validation
+# error (each fold in grey) and its minimum, the chosen time. Right: the two
+# parts of the fitted interpolator: a few large sparse coefficients, and a
+# dense part that is small and spread over all coordinates.
 support = np.flatnonzero(true_coef)
 noise_coords = np.setdiff1d(np.arange(n_features), support)
-fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), layout="constrained")
 colours = [f"C{k}" for k in range(len(support))]
 labels = [f"coef[{j}] (true {true_coef[j]:+g})" for j in support]
+fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), layout="constrained")
 
-axes[0].plot(times, sparse[:, noise_coords], color="0.7", lw=0.5)
+ax = axes[0]
+ax.plot(times, sparse[:, noise_coords], color="0.7", lw=0.5)
+ax.plot(later, beyond[noise_coords].T, color="0.7", lw=0.5, ls=":")
 for j, colour, label in zip(support, colours, labels):
-    axes[0].plot(times, sparse[:, j], color=colour, lw=2, label=label)
-axes[0].set(title="sparse part w*w - u*u", ylabel="coefficient")
+    ax.plot(times, sparse[:, j], color=colour, lw=2, label=label)
+    ax.plot(later, beyond[j], color=colour, lw=1, ls=":")
+ax.set(title="sparse part w*w - u*u", xlabel="gradient-flow time t")
+ax.set(ylabel="coefficient")
 
-axes[1].plot(times, loss, color="k")
-axes[1].set(title="training loss", ylabel="MSE / var(y)", yscale="log")
+ax = axes[1]
+grid, folds = model.cv_time_grid_, model.cv_mse_path_[0]
+ax.plot(grid, folds, color="0.75", lw=0.8)
+ax.plot(grid, folds.mean(axis=1), color="k", lw=2, label="mean over folds")
+ax.set(title="cross-validation", xlabel="gradient-flow time t", yscale="log")
+ax.set(ylabel="validation MSE (y scaled to unit RMS)")
 
 for ax in axes[:2]:
     ax.axvline(model.dense_start_, color="k", ls="--", lw=1)
-    ax.set(xlabel="gradient-flow time t")
 
-# The dense part needs few steps once on: zoom on them, by step number.
-zoom = slice(max(switch - 5, 0), None)
-axes[2].plot(iteration[zoom], dense[zoom][:, noise_coords], color="0.7", lw=0.5)
-for j, colour in zip(support, colours):
-    axes[2].plot(iteration[zoom], dense[zoom][:, j], color=colour, lw=2)
-axes[2].set(title="dense part v (last steps)", xlabel="step")
-axes[2].xaxis.set_major_locator(MaxNLocator(integer=True))  # whole steps only
+ax = axes[2]
+ax.plot(model.dense_coef_, ".", color="0.5", ms=3, label="dense part v")
+ax.plot(support, model.sparse_coef_[support], "o", color="C3", label="sparse part")
+ax.set(title="the interpolator's two parts", xlabel="feature")
+ax.legend(loc="center left", fontsize="small")
 for ax in axes:
     ax.grid(alpha=0.3)
 
-# One legend for the three panels: the coloured lines are the same
-# coordinates everywhere.
 handles, _ = axes[0].get_legend_handles_labels()
 handles += [
     plt.Line2D([], [], color="0.7", lw=0.5),
