@@ -90,7 +90,10 @@ def _fit_record(make, X, y, coef, repeats, label):
         "warnings": sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
     }
     for attr in ("n_iter_", "dense_start_", "converged_", "alpha_"):
-        value = getattr(getattr(model, "best_estimator_", model), attr, None)
+        # skglm's CV keeps alpha_ on itself and n_iter_ on its refit.
+        value = getattr(model, attr, None)
+        if value is None:
+            value = getattr(getattr(model, "best_estimator_", None), attr, None)
         if isinstance(value, (bool, int, float, np.number, np.bool_)):
             record[attr] = value.item() if hasattr(value, "item") else value
     for message in record["warnings"]:

@@ -105,8 +105,8 @@ def test_bench_risk_settings():
     custom = parse(["n=50,d=300,design=block,rho=0.5,block=5", "50,300,1"])
     assert custom["n=50,d=300,design=block,rho=0.5,block=5"].block == 5
     assert custom["50,300,1"].sigma == 1.0 and custom["50,300,1"].d == 300
-    quick = parse(["d10000", "s15-1"], quick=True)
-    assert quick["d10000"].n == 30 and quick["s15-1"].s == 4
+    quick = parse(["d10000", "s30-1"], quick=True)
+    assert quick["d10000"].n == 30 and quick["s30-1"].s == 4
     for bad in ["nope", "n=5,foo=1", "design=ar2", "1,2"]:
         with pytest.raises(SystemExit):
             parse([bad])
