@@ -52,6 +52,7 @@ import ast
 import contextlib
 import functools
 import json
+import re
 import sys
 import time
 import warnings
@@ -311,11 +312,20 @@ def _literal(value):
 
 
 def parse_variant(spec):
-    """``"init_scale=1e-20,cv=3"`` -> ``(("init_scale", 1e-20), ("cv", 3))``."""
+    """``"init_scale=1e-20,cv=3"`` -> ``(("init_scale", 1e-20), ("cv", 3))``.
+
+    A value may be a list (``init_scale=[1e-30,1e-3]``): commas inside
+    brackets do not separate keywords; lists become tuples (hashable).
+    """
     try:
+        parts = re.split(r",(?![^\[]*\])", spec)
         params = tuple(
             (key.strip(), _literal(value.strip()))
-            for key, value in (part.split("=", 1) for part in spec.split(","))
+            for key, value in (part.split("=", 1) for part in parts)
+        )
+        params = tuple(
+            (key, tuple(value) if isinstance(value, list) else value)
+            for key, value in params
         )
         ImplicitRegInterpolator(**dict(params))  # unknown keywords fail here
     except (ValueError, TypeError) as exc:

@@ -86,7 +86,10 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         Initial value ``alpha`` of every ``w_j`` and ``u_j``, relative to the
         root mean square of the centred ``y``. Smaller is sparser: the path
         moves from plateau to plateau, each a least-squares fit on the
-        coordinates learned so far. Several values: the pair (init scale,
+        coordinates learned so far. Large values make the path l2-like: from
+        about 1e3 on, the model is the minimum-l2 interpolator. Values in
+        ``(0, 1e50]`` (the integration works in ``log(init_scale)``, so
+        1e-300 is as safe as 1e-3). Several values: the pair (init scale,
         time) is chosen together by the cross-validation, as
         :class:`~sklearn.linear_model.ElasticNetCV` chooses ``l1_ratio``.
     dense_start : "cv" or float, default="cv"
@@ -209,7 +212,7 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "init_scale": [Interval(Real, 0.0, 1e100, closed="right"), "array-like"],
+        "init_scale": [Interval(Real, 0.0, 1e50, closed="right"), "array-like"],
         "dense_start": [
             StrOptions({"cv"}),
             Interval(Real, 0.0, None, closed="left"),
@@ -272,6 +275,14 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         for attr in ("cv_time_grid_", "cv_mse_path_"):
             self.__dict__.pop(attr, None)
         data = self._validate_and_centre(X, y, sample_weight)
+        try:
+            self._fit_centred(data, scales, X, y, sample_weight, params)
+        except DivergenceError as exc:
+            raise ValueError(f"{exc} Try a smaller init_scale or rescale X.") from exc
+        return self
+
+    def _fit_centred(self, data, scales, X, y, sample_weight, params):
+        """Cross-validate (unless ``dense_start`` is a number), then fit."""
         if isinstance(self.dense_start, str):
             routed = (
                 process_routing(self, "fit", sample_weight=sample_weight, **params)
@@ -285,7 +296,6 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
             self.stop_reason_ = "fixed"
         self.init_scale_ = float(scale)
         self._fit_path(data, scale, time)
-        return self
 
     # -- cross-validation ------------------------------------------------------
 
@@ -380,7 +390,7 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
 
     def _fit_path(self, data, scale, time):
         """Integrate the full path to ``time``, then add the dense part."""
-        problems, y_scale, column_scale = build_problems(
+        problems, coef_scale, column_scale = build_problems(
             data, np.array([scale]), fit_intercept=self.fit_intercept
         )
         integrator = _Integrator(problems, column_scale, tolerance=self.path_tol)
@@ -395,20 +405,17 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
                     {
                         "iteration": record.n_iter,
                         "time": times[-1],
-                        "sparse_coef": record.coef(0) * y_scale,
+                        "sparse_coef": record.coef(0) * coef_scale,
                         "loss": losses[-1],
                     }
                 )
             # dense_start=inf: the Hadamard part alone, until it interpolates.
             return np.array([until_interpolation and losses[-1] <= self.tol])
 
-        try:
-            result = integrator.run(
-                t_end=np.array([time]), max_iter=self.max_iter, observer=observe
-            )
-        except DivergenceError as exc:
-            raise ValueError(str(exc)) from exc
-        sparse = result["coef"][0] * y_scale
+        result = integrator.run(
+            t_end=np.array([time]), max_iter=self.max_iter, observer=observe
+        )
+        sparse = result["coef"][0] * coef_scale
         self.n_iter_ = int(result["n_iter"][0])
         self.time_curve_ = np.asarray(times)
         self.loss_curve_ = np.asarray(losses)
@@ -461,15 +468,15 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
 
 
 def _init_scales(init_scale):
-    """``init_scale`` as a non-empty 1d array of values in (0, 1e100]."""
+    """``init_scale`` as a non-empty 1d array of values in (0, 1e50]."""
     scales = np.atleast_1d(np.asarray(init_scale, dtype=float))
     if (
         scales.ndim != 1
         or scales.size == 0
-        or not np.all((scales > 0) & (scales <= 1e100))
+        or not np.all((scales > 0) & (scales <= 1e50))
     ):
         raise ValueError(
-            "init_scale must be a positive number at most 1e100, or a non-empty "
+            "init_scale must be a positive number at most 1e50, or a non-empty "
             f"array of them; got {init_scale!r}."
         )
     return scales

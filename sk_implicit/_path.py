@@ -11,7 +11,7 @@ with
 a mirror flow with the hypentropy potential (Woodworth et al., 2020). Its
 time ``t`` is the gradient-flow time: the sum of the step sizes of gradient
 descent on ``(w, u)``. We integrate ``theta``, in logarithms, so any
-``alpha`` from 1e-300 to 1e100 is safe, and a coordinate's exponential growth
+``alpha`` from 1e-300 to 1e50 is safe, and a coordinate's exponential growth
 under a constant gradient is integrated exactly by any step.
 
 Each problem ``k`` of a batch is a weighted, centred least-squares problem on
@@ -66,6 +66,8 @@ LOG_SIGNIFICANT = np.log(1e-3)
 TOLERANCE = 0.02
 # ROS2, the second-order, L-stable Rosenbrock method of Verwer et al. (1999).
 _GAMMA = 1.0 + 1.0 / np.sqrt(2.0)
+# A problem stops when its time exceeds this (it doubles at most per step).
+_TIME_LIMIT = 1e250
 # LAPACK's Cholesky factorisation and solve, without scipy's input checks
 # (they cost more than the solve on these small systems).
 _potrf, _potrs = scipy.linalg.lapack.dpotrf, scipy.linalg.lapack.dpotrs
@@ -229,6 +231,41 @@ class DivergenceError(FloatingPointError):
     """The integration produced non-finite values (extreme input)."""
 
 
+class _ShiftedGramSolver:
+    """Solves ``(I + c B^T B) z = r`` for a small dense ``B`` (rows x cols).
+
+    Cholesky of the smaller of ``I + c B^T B`` and ``I + c B B^T`` (with
+    Woodbury's identity ``(I + c B^T B)^-1 = I - c B^T (I + c B B^T)^-1 B``)
+    while ``c ||B||^2`` is moderate. Beyond ``1e6`` the matrix is too stiff
+    for a Cholesky factorisation in floating point (its rounding errors,
+    ``eps c ||B||^2``, exceed its smallest eigenvalue 1): an SVD of ``B``
+    itself, whose singular values are accurate, gives
+    ``z = r - V diag(c s^2 / (1 + c s^2)) V^T r``.
+    """
+
+    def __init__(self, B, c):
+        self.B, self.c = B, c
+        stiffness = c * np.einsum("ij,ij->j", B, B).max(initial=0.0)
+        self.kernel = B.shape[1] > B.shape[0]
+        if stiffness <= 1e6:
+            M = c * (B @ B.T) if self.kernel else c * (B.T @ B)
+            M.flat[:: M.shape[0] + 1] += 1.0
+            self.factor, info = _potrf(M, lower=False, clean=False, overwrite_a=True)
+            if info == 0:
+                return
+        self.factor = None
+        _, s, vt = scipy.linalg.svd(B, full_matrices=False, check_finite=False)
+        self.V, self.shrink = vt.T, c * s**2 / (1.0 + c * s**2)
+
+    def solve(self, r):
+        if self.factor is None:
+            return r - self.V @ (self.shrink * (self.V.T @ r))
+        if self.kernel:
+            inner = _potrs(self.factor, self.B @ r, lower=False)[0]
+            return r - self.c * (self.B.T @ inner)
+        return _potrs(self.factor, r, lower=False)[0]
+
+
 @dataclass
 class _Evaluation:
     """Quantities at the current iterate of the running problems."""
@@ -385,6 +422,12 @@ class _Integrator:
         unit = 1.0 / np.maximum(rate.max(axis=1, initial=0.0), 1e-300)
         eta = np.minimum(eta, np.maximum(state.time, unit))
         eta = np.maximum(np.minimum(eta, state.t_end - state.time), 0.0)
+        # Nothing moves (no gradient on the working set, none outside): the
+        # path is stationary; jump to its end.
+        still = (rate.max(axis=1, initial=0.0) == 0) & (state.rate_bound == 0)
+        eta = np.where(
+            still, np.minimum(state.t_end, 2 * _TIME_LIMIT) - state.time, eta
+        )
         # The certificate must still hold at the end of the step: the residual
         # may move by about as much again as it has since the refresh.
         speed = 4.0 * (state.rate_bound + state.drift_bound * 2.0 * state.last_change)
@@ -398,9 +441,8 @@ class _Integrator:
         ``S`` holds the coordinates of largest curvature ``D_j H_jj``: the
         fewest that leave ``4 eta trace(D H) <= EXPLICIT_TRACE`` to the
         explicitly treated rest (at most ``MAX_IMPLICIT``, else ``eta`` is
-        reduced). Returns, per problem, None or ``(S, XS, sqrt_d, B, factor,
-        kernel, c)`` (``kernel``: the factor is of the n x n Woodbury form),
-        and ``eta``.
+        reduced). Returns, per problem, None or ``(S, XS, sqrt_d, solver)``
+        (a :class:`_ShiftedGramSolver`), and ``eta``.
         """
         cols = self.columns
         blocks = [None] * sub.n_problems
@@ -421,7 +463,9 @@ class _Integrator:
                 continue
             ranked = candidates[np.argsort(-load[k, candidates])]
             # rest[i]: trace left to the explicit part if S = ranked[:i].
-            rest = small_trace[k] + np.r_[np.cumsum(load[k, ranked][::-1])[::-1], 0.0]
+            rest = np.zeros(ranked.size + 1)
+            rest[:-1] = np.cumsum(load[k, ranked][::-1])[::-1]
+            rest += small_trace[k]
             n_implicit = int(np.count_nonzero(rest > EXPLICIT_TRACE))
             if n_implicit > MAX_IMPLICIT:
                 n_implicit = MAX_IMPLICIT
@@ -438,15 +482,7 @@ class _Integrator:
             sqrt_w = np.sqrt(sub.weight[k, rows] / sub.weight_sum[k])
             B = XS[rows] * (sqrt_w[:, None] * sqrt_d)
             c = 4.0 * _GAMMA * eta[k]
-            kernel = n_implicit > B.shape[0]
-            # Woodbury when S is larger than the rows:
-            # (I + c B^T B)^-1 = I - c B^T (I + c B B^T)^-1 B.
-            M = c * (B @ B.T) if kernel else c * (B.T @ B)
-            M.flat[:: M.shape[0] + 1] += 1.0
-            factor, info = _potrf(M, lower=False, clean=False, overwrite_a=True)
-            if info != 0:  # not positive definite: non-finite input
-                raise DivergenceError("The implicit step has a non-finite matrix.")
-            blocks[k] = (S, XS, sqrt_d, B, factor, kernel, c)
+            blocks[k] = (S, XS, sqrt_d, _ShiftedGramSolver(B, c))
         return blocks, eta
 
     def _stage(self, sub, blocks, weighted, eta):
@@ -463,12 +499,8 @@ class _Integrator:
         for k, block in enumerate(blocks):
             if block is None:
                 continue
-            S, XS, sqrt_d, B, factor, kernel, c = block
-            rhs = sqrt_d * F[k, S]
-            if kernel:
-                z = rhs - c * (B.T @ _potrs(factor, B @ rhs, lower=False)[0])
-            else:
-                z = _potrs(factor, rhs, lower=False)[0]
+            S, XS, sqrt_d, solver = block
+            z = solver.solve(sqrt_d * F[k, S])
             r[k] += _GAMMA * eta[k] * sub.weight[k] * (XS @ (sqrt_d * z))
         return -4.0 * sub.column_products(r, self.columns), r
 
@@ -479,17 +511,23 @@ class _Integrator:
         move; the controller proposes their next step.
         """
         blocks, eta = self._implicit_blocks(sub, ev.theta, eta)
-        k1, r1 = self._stage(sub, blocks, ev.weighted, eta)
-        log_init = sub.log_init[:, None]
-        theta_mid = ev.theta + eta[:, None] * k1
-        residual_mid = self.columns.predict(_beta(theta_mid, log_init)) - sub.targets
-        k2, r2 = self._stage(sub, blocks, sub.weight * residual_mid - 2.0 * r1, eta)
-        theta_step = eta[:, None] * (1.5 * k1 + 0.5 * k2)
-        accumulated_step = eta[:, None] * (1.5 * r1 + 0.5 * r2)
-        # Local error: the second-order step against the first-order one.
-        error = np.abs(eta[:, None] * 0.5 * (k1 + k2)).max(axis=1, initial=0.0)
-        if not np.all(np.isfinite(error)):
-            error = np.where(np.isfinite(error), error, np.inf)
+        # A trial step far too long can overflow: it is then rejected (its
+        # error is not finite) and the next one is five times shorter.
+        with np.errstate(over="ignore", invalid="ignore"):
+            k1, r1 = self._stage(sub, blocks, ev.weighted, eta)
+            log_init = sub.log_init[:, None]
+            theta_mid = ev.theta + eta[:, None] * k1
+            beta_mid = _beta(theta_mid, log_init)
+            residual_mid = self.columns.predict(beta_mid) - sub.targets
+            k2, r2 = self._stage(sub, blocks, sub.weight * residual_mid - 2.0 * r1, eta)
+            theta_step = eta[:, None] * (1.5 * k1 + 0.5 * k2)
+            accumulated_step = eta[:, None] * (1.5 * r1 + 0.5 * r2)
+            # Local error: the second-order step against the first-order one.
+            error = np.abs(eta[:, None] * 0.5 * (k1 + k2)).max(axis=1, initial=0.0)
+            finite = np.isfinite(theta_step).all(axis=1) & np.isfinite(
+                accumulated_step
+            ).all(axis=1)
+        error = np.where(finite & np.isfinite(error), error, np.inf)
         accept = error <= self.tolerance
         with np.errstate(divide="ignore"):
             factor = np.clip(0.9 * np.sqrt(self.tolerance / error), 0.2, 4.0)
@@ -588,7 +626,12 @@ class _Integrator:
                 state.initial_gradient[first] = full[first]
             self._capture(state, captures, result)
 
-            stop = state.time >= state.t_end * (1 - 1e-12)
+            # Done: at the end time. Stalled: nothing can move any more (no
+            # gradient anywhere), or the time has run away (a least-squares
+            # solution, approached ever more slowly).
+            stop = (state.time >= state.t_end * (1 - 1e-12)) | (
+                state.time > _TIME_LIMIT
+            )
             if observer is not None:
                 record = StepRecord(
                     ids=state.ids,
@@ -789,14 +832,16 @@ def implicit_path(
     True
     """
     scales = np.atleast_1d(np.asarray(init_scale, dtype=float))
-    if scales.ndim != 1 or not np.all((scales > 0) & (scales <= 1e100)):
+    if scales.ndim != 1 or not np.all((scales > 0) & (scales <= 1e50)):
         raise ValueError(
-            f"init_scale must be positive and at most 1e100, got {init_scale!r}."
+            f"init_scale must be positive and at most 1e50, got {init_scale!r}."
         )
     if not isinstance(n_times, numbers.Integral) or n_times < 1:
         raise ValueError(f"n_times must be a positive integer, got {n_times!r}.")
     data = validate_path_input(X, y, sample_weight, fit_intercept)
-    problems, y_scale, scale = build_problems(data, scales, fit_intercept=fit_intercept)
+    problems, coef_scale, scale = build_problems(
+        data, scales, fit_intercept=fit_intercept
+    )
     integrator = _Integrator(problems, scale)
     if times is None:
         start = first_activation_time(problems, scale)
@@ -812,7 +857,7 @@ def implicit_path(
         max_iter=max_iter,
         capture_times=capture,
     )
-    coefs = np.stack([c.T for c in result["captured"]]) * y_scale
+    coefs = np.stack([c.T for c in result["captured"]]) * coef_scale
     times_out = np.stack(capture)
     if np.ndim(init_scale) == 0:
         return times_out[0], coefs[0]
@@ -846,17 +891,37 @@ def build_problems(data, scales, *, fit_intercept, folds=None):
     ``scales`` the init scales. Without ``folds``: one problem per init
     scale, on all rows. With ``folds``, a list of ``(train, test)`` row-index
     arrays: one problem per fold and init scale (fold-major), centred by its
-    own training means and validated on its test rows. Returns ``(problems,
-    y_scale, column_scale)``: the targets are divided by ``y_scale``, the
-    weighted root mean square of the centred ``y``; ``X`` is converted to
-    float64 (CSC when sparse, for column slices); ``column_scale`` is the
-    weighted standard deviation of each column on all rows.
+    own training means and validated on its test rows.
+
+    The problems are in units where ``y`` has unit root mean square and the
+    columns of ``X`` unit root mean square (over columns) of their standard
+    deviations: ``X`` (a float64 copy, CSC when sparse, for column slices) is
+    divided by ``x_scale`` and ``y`` by ``y_scale``. So ``init_scale`` and
+    the times do not depend on the units of ``X`` and ``y``, and the model
+    is equivariant to them. Returns ``(problems, coef_scale, column_scale)``:
+    coefficients in the units of the data are ``coef_scale`` times those of
+    the problems; ``column_scale`` is the weighted standard deviation of each
+    (scaled) column on all rows.
     """
     X = data.X
     n, d = X.shape
-    X = sp.csc_array(X, dtype=np.float64) if sp.issparse(X) else X.astype(np.float64)
     weight = np.ones(n) if data.sample_weight is None else data.sample_weight
     weight = weight.astype(np.float64)
+    full_offset = (
+        np.zeros(d)
+        if data.implicit_offset is None
+        else data.implicit_offset.astype(np.float64)
+    )
+    X = sp.csc_array(X, dtype=np.float64) if sp.issparse(X) else X.astype(np.float64)
+    scale = column_scale(X, weight, full_offset if fit_intercept else None)
+    moving = scale > 0
+    x_scale = 1.0
+    if moving.any():
+        peak = scale[moving].max()  # (scale / peak)^2 cannot overflow
+        x_scale = peak * float(np.sqrt(np.mean((scale[moving] / peak) ** 2)))
+        X = X / x_scale if sp.issparse(X) else np.divide(X, x_scale, out=X)
+        scale = scale / x_scale
+        full_offset = full_offset / x_scale
     y = data.y.astype(np.float64)
     peak = np.abs(y).max() if y.size else 0.0
     if peak > 0:  # (y / peak)^2 cannot overflow
@@ -864,11 +929,6 @@ def build_problems(data, scales, *, fit_intercept, folds=None):
     else:
         y_scale = 1.0  # constant y: beta = 0 interpolates
     y = y / y_scale
-    full_offset = (
-        np.zeros(d)
-        if data.implicit_offset is None
-        else data.implicit_offset.astype(np.float64)
-    )
     if folds is None:
         train_w, val_w = [weight], None
         offsets, y_offsets = [full_offset], [0.0]
@@ -896,24 +956,33 @@ def build_problems(data, scales, *, fit_intercept, folds=None):
         if val_w is None
         else np.repeat(np.array(val_w), k, axis=0),
     )
-    column_offset = full_offset if fit_intercept else None
-    return problems, y_scale, column_scale(X, weight, column_offset)
+    return problems, y_scale / x_scale, scale
 
 
 def first_activation_time(problems, scale):
-    """Time at which the first coordinate of each problem becomes significant.
+    """A time at which each problem's path starts to move.
 
     Under the initial gradient ``g_j`` (constant while nothing is learned), a
     coordinate reaches size ``exp(LOG_SIGNIFICANT)`` at
-    ``(LOG_SIGNIFICANT - log_init - log scale_j) / (4 |g_j|)``.
+    ``(LOG_SIGNIFICANT - log_init - log scale_j) / (4 |g_j|)``. When a
+    coordinate is significant from the start (a large ``init_scale``, or
+    columns of huge scale), the flow is linear at first and moves on the time
+    scale ``1 / (8 alpha^2 max_j H_jj)`` of its fastest mode; that is
+    returned instead. Always positive and finite (1 when nothing can move).
     """
     weighted = problems.weight * problems.targets * -1.0
     gradient = np.abs(problems.column_products(weighted))
-    with np.errstate(divide="ignore"):
-        log_scale = np.where(
-            scale > 0, np.log(np.where(scale > 0, scale, 1.0)), -np.inf
-        )
-        need = LOG_SIGNIFICANT - problems.log_init[:, None] - log_scale[None, :]
+    moving = scale > 0
+    if not moving.any():
+        return np.ones(problems.n_problems)
+    log_scale = np.full(scale.shape, -np.inf)
+    log_scale[moving] = np.log(scale[moving])
+    need = LOG_SIGNIFICANT - problems.log_init[:, None] - log_scale[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(gradient > 0, np.maximum(need, 0.0) / (4.0 * gradient), np.inf)
     out = t.min(axis=1)
-    return np.where(np.isfinite(out), out, 1.0)
+    # The linear time scale, in logarithms (alpha^2 H_jj may overflow).
+    log_linear = -np.log(8.0) - problems.log_init - 2.0 * log_scale[moving].max()
+    linear = np.exp(np.clip(log_linear, -700.0, 700.0))
+    out = np.where(out > 0, out, linear)
+    return np.where(np.isfinite(out) & (out > 0), out, 1.0)

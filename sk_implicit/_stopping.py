@@ -54,19 +54,23 @@ class ValidationCurves:
 
     def add(self, fold, time, value):
         """Record fold ``fold``'s validation value at ``time`` (increasing)."""
-        last = self._last[fold]
         i = self._next[fold]
-        while self.grid_time(i) <= time:
-            g = self.grid_time(i)
-            if last is None or time == last[0]:
-                v = value
-            else:  # linear between the fold's two points around g
-                t0, v0 = last
-                w = (g - t0) / (time - t0) if g > t0 else 0.0
-                v = v0 + w * (value - v0)
-            self._values[fold].append(v)
-            i += 1
-        self._next[fold] = i
+        if time >= self.start:
+            # Grid times up to ``time``: indices i .. end - 1.
+            end = int(np.floor(np.log(time / self.start) / self.log_ratio)) + 1
+            if self.grid_time(end) <= time:  # round-off at a grid time
+                end += 1
+            if end > i:
+                g = self.grid_time(np.arange(i, end))
+                last = self._last[fold]
+                if last is None or time == last[0]:
+                    v = np.full(g.size, value)
+                else:  # linear between the fold's two points around g
+                    t0, v0 = last
+                    w = np.clip((g - t0) / (time - t0), 0.0, 1.0)
+                    v = v0 + w * (value - v0)
+                self._values[fold].extend(v.tolist())
+                self._next[fold] = end
         self._last[fold] = (time, value)
         ready = int(self._next.min())
         for j in range(len(self.mean), ready):
