@@ -140,7 +140,8 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
     init_scale_ : float
         The init scale of the returned model.
     n_iter_ : int
-        Number of integration steps of the final path.
+        Number of integration steps of the final path, plus one for the
+        dense part's solve when it is switched on.
     time_curve_ : ndarray of shape (n_iter_ + 1,)
         Gradient-flow time of each iterate of the final path.
     loss_curve_ : ndarray of shape (n_iter_ + 1,)
@@ -283,6 +284,14 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
 
     def _fit_centred(self, data, scales, X, y, sample_weight, params):
         """Cross-validate (unless ``dense_start`` is a number), then fit."""
+        if np.isfinite(_as_time(self.dense_start)) and _full_column_rank(data):
+            # No interpolant exists and the finish X^+ (y - X b) + b equals
+            # X^+ y whatever b: every switch time gives the least-squares
+            # fit. The path would not change the model: skip it.
+            self.stop_reason_ = "least_squares"
+            self.init_scale_ = float(scales[0])
+            self._fit_path(data, scales[0], 0.0)
+            return
         if isinstance(self.dense_start, str):
             routed = (
                 process_routing(self, "fit", sample_weight=sample_weight, **params)
@@ -409,14 +418,21 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
                         "loss": losses[-1],
                     }
                 )
-            # dense_start=inf: the Hadamard part alone, until it interpolates.
-            return np.array([until_interpolation and losses[-1] <= self.tol])
+            # dense_start=inf: the Hadamard part alone, until it interpolates
+            # or reaches a least-squares solution (its gradient vanishes, to
+            # 1e-10 of its start: about the accuracy of a least-squares
+            # solver, which the outcome report then checks).
+            stationary = record.gradient_norm[0] <= 1e-10 * record.initial_gradient[0]
+            return np.array(
+                [until_interpolation and (losses[-1] <= self.tol or stationary)]
+            )
 
         result = integrator.run(
             t_end=np.array([time]), max_iter=self.max_iter, observer=observe
         )
         sparse = result["coef"][0] * coef_scale
-        self.n_iter_ = int(result["n_iter"][0])
+        # Integration steps, plus one for the dense part's solve (if on).
+        self.n_iter_ = int(result["n_iter"][0]) + int(not until_interpolation)
         self.time_curve_ = np.asarray(times)
         self.loss_curve_ = np.asarray(losses)
         self.dense_start_ = float(times[-1]) if until_interpolation else float(time)
@@ -465,6 +481,40 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
                 method_mapping=MethodMapping().add(caller="fit", callee="split"),
             )
         )
+
+
+def _as_time(dense_start):
+    """``dense_start`` as a number (``"cv"`` is some finite time)."""
+    return 0.0 if isinstance(dense_start, str) else float(dense_start)
+
+
+def _full_column_rank(data):
+    """Has the centred (weighted) ``X`` clearly full column rank?
+
+    Decided on the Gram matrix ``X_c^T W X_c`` (d x d, computed only when
+    there are more rows than columns): full rank when its eigenvalues are all
+    above 1e-10 of the largest (a condition number of ``X`` below 1e5, far
+    from where squaring it in the Gram matrix loses the answer). Otherwise
+    (or when unsure) False.
+    """
+    X = data.X
+    n, d = X.shape
+    if n <= d + 1 or d > 2000:
+        return False
+    w = np.ones(n) if data.sample_weight is None else data.sample_weight
+    Xf = X.astype(np.float64)
+    peak = float(abs(Xf).max()) if n * d else 0.0
+    if not peak > 0:
+        return False
+    if sp.issparse(Xf):
+        G = np.asarray((Xf.T @ sp.diags_array(w / peak**2) @ Xf).todense())
+    else:
+        G = (Xf * (w / peak**2)[:, None]).T @ Xf
+    if data.implicit_offset is not None:
+        o = data.implicit_offset.astype(np.float64) / peak
+        G -= w.sum() * np.outer(o, o)
+    eigenvalues = np.linalg.eigvalsh(G)
+    return bool(eigenvalues[-1] > 0 and eigenvalues[0] > 1e-10 * eigenvalues[-1])
 
 
 def _init_scales(init_scale):
