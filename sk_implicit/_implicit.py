@@ -360,9 +360,11 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
                 )
             ids = record.ids
             values = np.einsum("ki,ki->k", val_weight[ids] * e, e) / val_sum[ids]
-            for row, k in enumerate(ids):
-                fold, s = divmod(int(k), n_scales)
-                curves[s].add(fold, record.time[row], values[row])
+            for s in range(n_scales):
+                rows = np.flatnonzero(ids % n_scales == s)
+                curves[s].add_many(
+                    ids[rows] // n_scales, record.time[rows], values[rows]
+                )
             stop = np.zeros(ids.size, dtype=bool)
             for s in range(n_scales):
                 rows = np.flatnonzero(ids % n_scales == s)

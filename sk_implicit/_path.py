@@ -24,7 +24,7 @@ their training rows):
 Three ideas make the integration cheap (``_Integrator``):
 
 - A working set. A coordinate far from mattering (``|beta_j|`` times its
-  column scale below 1e-13 of the scale of ``y``) is left out of the
+  column scale below 1e-10 of the scale of ``y``) is left out of the
   residual. Its ``theta_j`` changes by ``-4 x_j^T R / m`` where ``R`` is the
   sum over steps of ``eta W e``, so it is brought up to date exactly by one
   product ``X^T R`` when the working set is refreshed. Between refreshes, the
@@ -59,7 +59,7 @@ from ._threads import BlasThreads
 
 # Log of the contribution |beta_j| * scale_j (relative to the root mean square
 # of y) below which a coordinate is negligible and left out of the residual.
-LOG_NEGLIGIBLE = np.log(1e-13)
+LOG_NEGLIGIBLE = np.log(1e-10)
 # ... and above which it is significant: its step is limited by DELTA_THETA.
 LOG_SIGNIFICANT = np.log(1e-3)
 # Largest local error of one step in theta (a relative error in |beta|).
@@ -124,13 +124,16 @@ class Problems:
         """
         X = self.X if columns is None else columns.X
         out = np.asarray(X.T @ E.T).T if sp.issparse(X) else E @ X
+        out = np.ascontiguousarray(out)
         blocks = E.shape[0] // self.n_problems
-        out = out.reshape(blocks, self.n_problems, -1)
+        view = out.reshape(blocks, self.n_problems, -1)
         if self.offset is not None:
             offset = self.offset if columns is None else columns.offset
-            out = out - offset * E.sum(axis=1).reshape(blocks, -1)[:, :, None]
-        out = out / self.weight_sum[:, None]
-        return out[0] if blocks == 1 else out.reshape(E.shape[0], -1)
+            totals = E.sum(axis=1).reshape(blocks, -1)
+            for b in range(blocks):  # in place: these arrays can be large
+                view[b] -= offset * totals[b][:, None]
+        view /= self.weight_sum[:, None]
+        return out
 
 
 @dataclass
@@ -247,10 +250,11 @@ class _ShiftedGramSolver:
 
     def __init__(self, B, c):
         self.B, self.c = B, c
-        stiffness = c * np.einsum("ij,ij->j", B, B).max(initial=0.0)
         self.kernel = B.shape[1] > B.shape[0]
-        if stiffness <= 1e6:
-            M = c * (B @ B.T) if self.kernel else c * (B.T @ B)
+        M = c * (B @ B.T) if self.kernel else c * (B.T @ B)
+        # Its largest diagonal entry is within a factor of the size of the
+        # largest eigenvalue (to the number of rows or columns).
+        if M.diagonal().max(initial=0.0) <= 1e6:
             M.flat[:: M.shape[0] + 1] += 1.0
             self.factor, info = _potrf(M, lower=False, clean=False, overwrite_a=True)
             if info == 0:
@@ -345,31 +349,46 @@ class _Integrator:
         update, gradient = both[:K], both[K:]
         if hasattr(self, "columns"):
             update[:, self.columns.index] = 0.0  # the working set is current
-        state.theta -= 4.0 * update
+        update *= 4.0
+        state.theta -= update
         state.accumulated[:] = 0.0
-        size = sub.log_init[:, None] + np.abs(state.theta) + self.log_scale
-        index = np.flatnonzero(
-            size.max(axis=0, initial=-np.inf) >= LOG_NEGLIGIBLE - WORKING_SET_MARGIN
-        )
-        self.columns = _Columns.take(sub, index)
-        outside = self.log_scale > -np.inf
-        outside[index] = False
         state.refresh_residual = weighted.copy()
         state.elapsed[:] = 0.0
         state.drift[:] = 0.0
         state.last_change[:] = 0.0
+        # Per column, the worst case over the problems: one certificate for
+        # all of them (each pass over a (K, d) array counts when d is large).
+        size = np.abs(state.theta, out=update)
+        size += sub.log_init[:, None]
+        largest = size.max(axis=0, initial=-np.inf) + self.log_scale
+        index = np.flatnonzero(largest >= LOG_NEGLIGIBLE - WORKING_SET_MARGIN)
+        self.columns = _Columns.take(sub, index)
+        outside = self.log_scale > -np.inf
+        outside[index] = False
         if not outside.any():
             state.rate_bound[:] = 0.0
             state.drift_bound[:] = 0.0
             state.outside_gradient[:] = 0.0
             return
-        margin = LOG_NEGLIGIBLE - size[:, outside]
-        norm = np.broadcast_to(self.column_norm[outside], margin.shape)
-        if sub.offset is not None:
-            norm = norm + np.sqrt(sub.n_samples) * np.abs(sub.offset[:, outside])
-        state.outside_gradient = np.abs(gradient[:, outside]).max(axis=1)
-        state.rate_bound = (np.abs(gradient[:, outside]) / margin).max(axis=1)
-        state.drift_bound = (norm / margin).max(axis=1) / sub.weight_sum
+        margin = LOG_NEGLIGIBLE - largest[outside]
+        rate = np.abs(gradient, out=gradient).max(axis=0)[outside]
+        state.outside_gradient[:] = rate.max()
+        state.rate_bound[:] = (rate / margin).max()
+        drift = (self._centred_norm(sub)[outside] / margin).max()
+        state.drift_bound = drift / sub.weight_sum
+
+    def _centred_norm(self, sub):
+        """A bound on ``max_k ||x_j - o_kj 1||_2``, per column (cached).
+
+        ``||x_j|| + sqrt(n) max_k |o_kj|``, by the triangle inequality.
+        """
+        if sub.offset is None:
+            return self.column_norm
+        if getattr(self, "_norm_for", None) is not sub.offset:
+            offset = np.abs(sub.offset).max(axis=0)
+            self._norm_cache = self.column_norm + np.sqrt(sub.n_samples) * offset
+            self._norm_for = sub.offset
+        return self._norm_cache
 
     # -- one iterate -------------------------------------------------------------
 
@@ -491,22 +510,26 @@ class _Integrator:
             blocks[k] = (S, XS, sqrt_d, _ShiftedGramSolver(B, c))
         return blocks, eta
 
-    def _stage(self, sub, blocks, weighted, eta):
+    def _stage(self, sub, blocks, weighted, eta, gradient=None):
         """One stage of the Rosenbrock method: solve ``W k = F``.
 
-        ``F = -4 X^T weighted / m`` on every column. The implicit block gives
-        ``k_S``; every other column, working set or not, then has
-        ``k_j = -4 x_j^T r / m`` with the effective weighted residual
+        ``F = -4 X^T weighted / m`` on every column (``gradient``, if given,
+        is ``X^T weighted / m`` on the working set, already computed). The
+        implicit block gives ``k_S``; every column, working set or not, then
+        has ``k_j = -4 x_j^T r / m`` with the effective weighted residual
         ``r = weighted + gamma eta W X_S D_S k_S``. Returns ``(k, r)``, ``k``
-        on the working set.
+        on the working set: one product with the working set's columns.
         """
-        F = -4.0 * sub.column_products(weighted, self.columns)
         r = weighted.copy()
         for k, block in enumerate(blocks):
             if block is None:
                 continue
             S, XS, sqrt_d, solver = block
-            z = solver.solve(sqrt_d * F[k, S])
+            if gradient is None:
+                F = -4.0 * (weighted[k] @ XS) / sub.weight_sum[k]
+            else:
+                F = -4.0 * gradient[k, S]
+            z = solver.solve(sqrt_d * F)
             r[k] += _GAMMA * eta[k] * sub.weight[k] * (XS @ (sqrt_d * z))
         return -4.0 * sub.column_products(r, self.columns), r
 
@@ -520,7 +543,7 @@ class _Integrator:
         # A trial step far too long can overflow: it is then rejected (its
         # error is not finite) and the next one is five times shorter.
         with np.errstate(over="ignore", invalid="ignore"):
-            k1, r1 = self._stage(sub, blocks, ev.weighted, eta)
+            k1, r1 = self._stage(sub, blocks, ev.weighted, eta, ev.gradient)
             log_init = sub.log_init[:, None]
             theta_mid = ev.theta + eta[:, None] * k1
             beta_mid = _beta(theta_mid, log_init)
@@ -693,7 +716,10 @@ class _Integrator:
             eta, room = self._step_sizes(state, sub, ev)
             # Refresh the working set when the certificate has run out or
             # would cut the step to less than half of what accuracy allows.
-            if np.any(state.certified() > 1.0) or np.any(room < 0.5 * eta):
+            # (Right after a refresh, another one cannot help.)
+            if np.any(state.certified() > 1.0) or np.any(
+                (room < 0.5 * eta) & (state.elapsed > 0)
+            ):
                 self._refresh(state, sub, ev.weighted)
                 ev = self._evaluate(state, sub)
                 eta, room = self._step_sizes(state, sub, ev)

@@ -11,7 +11,8 @@ settled:
 
 - ``"overfitting"``: the mean is at least ``1 + rise`` times its minimum, at
   more than ``patience`` times the minimum's time (or the time learning
-  started, if later);
+  started, if later); or above its minimum at all, at more than
+  ``patience**2`` times that time (a minimum that has stood that long);
 - ``"levelled"``: after the model has started to learn (every fold's training
   loss below ``learning`` of its start), the mean has not moved by more than
   ``flat`` (relative) while the time grew by ``patience``;
@@ -52,8 +53,24 @@ class ValidationCurves:
     def grid_time(self, index):
         return self.start * np.exp(self.log_ratio * index)
 
+    def add_many(self, folds, times, values):
+        """:meth:`add` for several folds at once."""
+        for fold, time, value in zip(folds, times, values):
+            self._add(fold, time, value)
+        self._update_mean()
+
     def add(self, fold, time, value):
         """Record fold ``fold``'s validation value at ``time`` (increasing)."""
+        self._add(fold, time, value)
+        self._update_mean()
+
+    def _update_mean(self):
+        ready = int(self._next.min())
+        if ready > len(self.mean):
+            block = np.array([vals[len(self.mean) : ready] for vals in self._values])
+            self.mean.extend(block.mean(axis=0).tolist())
+
+    def _add(self, fold, time, value):
         i = self._next[fold]
         if time >= self.start:
             # Grid times up to ``time``: indices i .. end - 1.
@@ -72,9 +89,6 @@ class ValidationCurves:
                 self._values[fold].extend(v.tolist())
                 self._next[fold] = end
         self._last[fold] = (time, value)
-        ready = int(self._next.min())
-        for j in range(len(self.mean), ready):
-            self.mean.append(sum(vals[j] for vals in self._values) / self.n_folds)
 
     def finish(self):
         """Extend every fold's curve to the last grid time any fold reached.
@@ -133,6 +147,11 @@ class StoppingPolicy:
         if mean[last] >= (1.0 + self.rise) * mean[best] and t_last > (
             self.patience * t_from
         ):
+            return "overfitting"
+        # A minimum that has stood for patience^2 times its time, however
+        # small the rise since (when fitting noise barely moves the
+        # validation error, e.g. features seen on one row each).
+        if mean[last] > mean[best] and t_last > self.patience**2 * t_from:
             return "overfitting"
         # Levelled: flat since the time t_last / patience, itself after
         # learning started (before, the curve is flat because nothing moves).
