@@ -338,6 +338,10 @@ def summarise(rows):
     if MIN_L2 in done and RIDGE in done:
         out["min_l2_vs_ridge"] = done[MIN_L2] - done[RIDGE]
         out["interpolation_harmful"] = out["min_l2_vs_ridge"] < -HARM_GAP
+        # On tall or rank-deficient folds MinL2 is least squares: the exact
+        # fit that hurts is then that of least squares, not an interpolant.
+        labels = rows[MIN_L2]["fit_labels"]
+        out["min_l2_fit"] = "interpolation" if "LS" not in labels else "least squares"
     return out
 
 
@@ -360,7 +364,7 @@ def _summary_line(name, summary, rows):
         harm = "HARMFUL" if summary["interpolation_harmful"] else "harmless"
         parts.append(
             f"MinL2 - RidgeCV = {summary['min_l2_vs_ridge']:+.4f} "
-            f"(interpolation {harm}: threshold -{HARM_GAP})"
+            f"({summary['min_l2_fit']} {harm}: threshold -{HARM_GAP})"
         )
     return f"SUMMARY {name}: " + ("; ".join(parts) or "no classic estimator ran")
 

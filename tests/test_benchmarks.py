@@ -140,6 +140,7 @@ def test_bench_real_diabetes(capsys):
     # for a broken pipeline (a constant model scores <= 0).
     assert ridge["r2_mean"] > 0.4 and min_l2["r2_mean"] > 0.4
     assert not result["summary"]["interpolation_harmful"]
+    assert result["summary"]["min_l2_fit"] == "least squares"
 
 
 def test_bench_real_corn(capsys):
@@ -155,6 +156,7 @@ def test_bench_real_corn(capsys):
     assert min_l2["interpolated"] == 5  # 64 x 700 folds: an interpolant exists
     # Measured 0.981 for both, fold std 0.005: 0.95 is six stds below.
     assert ridge["r2_mean"] > 0.95 and min_l2["r2_mean"] > 0.95
+    assert result["summary"]["min_l2_fit"] == "interpolation"
 
 
 def test_bench_real_time_limit():
