@@ -5,8 +5,10 @@ nothing is downloaded: ``pip install -e ".[bench]"`` installs them (and the
 peers abess and skglm). Near-infrared spectra (``corn``, ``tablet``,
 ``meats``), molecular fingerprints (``permeability``) and the tall classic
 ``diabetes``. For each data set, every estimator runs inside
-``make_pipeline(StandardScaler(), estimator)`` on the folds of
-``KFold(5, shuffle=True, random_state=0)``:
+``make_pipeline(VarianceThreshold(), StandardScaler(), estimator)`` on the
+folds of ``KFold(5, shuffle=True, random_state=0)`` (dropping the columns
+that are constant on the training fold changes no linear estimator's
+predictions, and abess refuses them):
 
 - ``MinL1Interpolator()``, ``MinL2Interpolator()``;
 - ``LassoCV()`` (its defaults, as a user would run it);
@@ -56,6 +58,7 @@ from collections import Counter
 import _real_data  # benchmarks/_real_data.py
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.feature_selection import VarianceThreshold
 from sklearn.linear_model import LassoCV, RidgeCV
 from sklearn.model_selection import KFold
 from sklearn.pipeline import make_pipeline
@@ -175,8 +178,12 @@ def make_estimators(names):
     return estimators, {name: why for name, why in skipped.items() if name in names}
 
 
-class FitTimeout(Exception):
-    """A fit ran past ``--time-limit``."""
+class FitTimeout(BaseException):
+    """A fit ran past ``--time-limit``.
+
+    A ``BaseException``, so that no ``except Exception`` inside a library
+    (``GridSearchCV``'s ``error_score``, for one) swallows it.
+    """
 
 
 def _alarm(signum, frame):
@@ -212,7 +219,7 @@ def least_squares_rel_mse(X, y):
     Zero (to round-off) when an interpolant exists; the floor that any fit of
     these training data can reach otherwise.
     """
-    Z = StandardScaler().fit_transform(X)
+    Z = StandardScaler().fit_transform(VarianceThreshold().fit_transform(X))
     yc = y - y.mean()
     coef = np.linalg.lstsq(Z, yc, rcond=None)[0]
     return relative_mse(yc, Z @ coef)
@@ -243,13 +250,18 @@ def run_estimator(name, estimator, X, y, folds, ls_rel_mse, time_limit, tag):
     """Cross-validate one estimator on one data set; a dict of its figures."""
     r2, fit_times, rel_mses, labels, converged, notes = [], [], [], [], [], []
     caught_all = Counter()
-    timeout = None
+    timeout = error = None
     for k, (train, test) in enumerate(folds):
         print(f"[{tag}] {name} fold {k + 1}/{len(folds)} ...", file=sys.stderr)
-        model = make_pipeline(StandardScaler(), clone(estimator))
+        model = make_pipeline(VarianceThreshold(), StandardScaler(), clone(estimator))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            seconds = _timed_fit(model, X[train], y[train], time_limit)
+            try:
+                seconds = _timed_fit(model, X[train], y[train], time_limit)
+            except Exception as exc:  # a peer's failure is a result, not a crash
+                error = f"{type(exc).__name__}: {exc}"
+                print(f"[{tag}] {name} fold {k + 1}: {error}", file=sys.stderr)
+                break
         caught_all.update(w.category.__name__ for w in caught)
         if seconds is None:
             timeout = {"fold": k, "time_limit": time_limit}
@@ -277,6 +289,7 @@ def run_estimator(name, estimator, X, y, folds, ls_rel_mse, time_limit, tag):
         "warnings": dict(caught_all),
         "notes": notes,
         "timeout": timeout,
+        "error": error,
     }
 
 
@@ -311,6 +324,8 @@ def _describe(name, row):
         alphas = [note["alpha_"] for note in row["notes"]]
         if min(alphas) <= RIDGE_ALPHAS[0] or max(alphas) >= RIDGE_ALPHAS[-1]:
             parts.append("(alpha at the grid's edge)")
+    if row["error"] is not None:
+        parts.append(f"FAILED on fold {n + 1}: {row['error']}")
     if row["timeout"] is not None:
         parts.append(
             f"DID NOT FINISH: fold {row['timeout']['fold'] + 1} ran past "
@@ -324,7 +339,7 @@ def summarise(rows):
     done = {
         name: row["r2_mean"]
         for name, row in rows.items()
-        if row["timeout"] is None and np.isfinite(row["r2_mean"])
+        if row["timeout"] is None and row["error"] is None
     }
     classics = {name: done[name] for name in CLASSICS if name in done}
     out = {}
@@ -358,8 +373,10 @@ def _summary_line(name, summary, rows):
             f"implicit - best = {summary['implicit_gap']:+.4f} "
             f"(target >= -{TARGET_GAP}: {verdict})"
         )
-    elif IMPLICIT in rows:
+    elif IMPLICIT in rows and rows[IMPLICIT]["timeout"] is not None:
         parts.append("implicit did not finish")
+    elif IMPLICIT in rows and rows[IMPLICIT]["error"] is None:
+        parts.append(f"implicit R^2 {rows[IMPLICIT]['r2_mean']:.4f}")
     if "min_l2_vs_ridge" in summary:
         harm = "HARMFUL" if summary["interpolation_harmful"] else "harmless"
         parts.append(

@@ -171,10 +171,18 @@ def test_bench_real_time_limit():
             return self
 
     run = runpy.run_path(str(BENCHMARKS / "bench_real.py"))["run_estimator"]
-    X, y = np.ones((10, 2)), np.arange(10.0)
+    X, y = np.random.default_rng(0).normal(size=(10, 2)), np.arange(10.0)
     folds = [(np.arange(5), np.arange(5, 10))] * 2
     start = time.perf_counter()
     row = run("slow", Slow(), X, y, folds, [0.0, 0.0], 0.1, "test")
     assert time.perf_counter() - start < 1.5  # interrupted, second fold skipped
     assert row["timeout"] == {"fold": 0, "time_limit": 0.1}
     assert row["r2_folds"] == []
+
+    class Failing(Slow):
+        def fit(self, X, y):
+            raise ValueError("no")
+
+    # A failing estimator is reported, not a crash of the whole benchmark.
+    row = run("failing", Failing(), X, y, folds, [0.0, 0.0], None, "test")
+    assert row["error"] == "ValueError: no" and row["timeout"] is None
