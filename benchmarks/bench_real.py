@@ -31,8 +31,11 @@ relative training MSE, ``converged_`` where the estimator has it, the warnings
 raised (by category), and the fitted ``alpha_``, ``dense_start_`` or number of
 non-zero coefficients. A ``SUMMARY`` line compares ``ImplicitRegInterpolator``
 with the best of MinL1/MinL2/LassoCV/RidgeCV (target of issue 8: within 0.02
-R^2) and says whether interpolation itself is harmful there (MinL2 more than
-0.02 behind RidgeCV). Progress goes to stderr, tables to stdout. Run::
+R^2, an exact fit on every fold and no warning: an estimator that stops
+early is regularised, so its R^2 alone says nothing) and says whether fitting
+the training data exactly is itself harmful there (MinL2 more than 0.02
+behind RidgeCV: then no interpolant built on the minimum-l2 fit of the noise
+can meet that target). Progress goes to stderr, tables to stdout. Run::
 
     python benchmarks/bench_real.py                              # everything
     python benchmarks/bench_real.py --skip-slow                  # no LassoCV, implicit
@@ -348,8 +351,20 @@ def summarise(rows):
         out["best_classic"] = best
         out["best_classic_r2"] = classics[best]
         if IMPLICIT in done:
+            implicit = rows[IMPLICIT]
             out["implicit_gap"] = done[IMPLICIT] - classics[best]
-            out["implicit_within_target"] = out["implicit_gap"] >= -TARGET_GAP
+            # Issue 8's target has three parts: an exact fit (interpolation, or
+            # least squares where no interpolant exists) on every fold, no
+            # warning, and an R^2 within TARGET_GAP of the best classic. An
+            # estimator that stops early is regularised, so its R^2 alone
+            # says nothing about interpolation.
+            out["implicit_exact_fit"] = "no" not in implicit["fit_labels"]
+            out["implicit_warnings"] = sum(implicit["warnings"].values())
+            out["implicit_within_target"] = (
+                out["implicit_gap"] >= -TARGET_GAP
+                and out["implicit_exact_fit"]
+                and out["implicit_warnings"] == 0
+            )
     if MIN_L2 in done and RIDGE in done:
         out["min_l2_vs_ridge"] = done[MIN_L2] - done[RIDGE]
         out["interpolation_harmful"] = out["min_l2_vs_ridge"] < -HARM_GAP
@@ -369,9 +384,11 @@ def _summary_line(name, summary, rows):
         )
     if "implicit_gap" in summary:
         verdict = "PASS" if summary["implicit_within_target"] else "FAIL"
+        exact = "exact fit" if summary["implicit_exact_fit"] else "NO exact fit"
         parts.append(
-            f"implicit - best = {summary['implicit_gap']:+.4f} "
-            f"(target >= -{TARGET_GAP}: {verdict})"
+            f"implicit - best = {summary['implicit_gap']:+.4f}, {exact}, "
+            f"{summary['implicit_warnings']} warnings (target: >= -{TARGET_GAP}, "
+            f"exact fit on every fold, no warning: {verdict})"
         )
     elif IMPLICIT in rows and rows[IMPLICIT]["timeout"] is not None:
         parts.append("implicit did not finish")

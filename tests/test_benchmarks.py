@@ -186,3 +186,34 @@ def test_bench_real_time_limit():
     # A failing estimator is reported, not a crash of the whole benchmark.
     row = run("failing", Failing(), X, y, folds, [0.0, 0.0], None, "test")
     assert row["error"] == "ValueError: no" and row["timeout"] is None
+
+
+def test_bench_real_summary():
+    summarise = runpy.run_path(str(BENCHMARKS / "bench_real.py"))["summarise"]
+
+    def row(r2, labels, warnings=None):
+        return {
+            "r2_mean": r2,
+            "fit_labels": labels,
+            "warnings": warnings or {},
+            "timeout": None,
+            "error": None,
+        }
+
+    exact, early = ["interp"] * 5, ["no"] * 5
+    rows = {
+        "MinL2Interpolator": row(0.70, exact),
+        "RidgeCV": row(0.98, early),
+        "ImplicitRegInterpolator": row(0.97, exact),
+    }
+    out = summarise(rows)
+    assert out["best_classic"] == "RidgeCV" and out["interpolation_harmful"]
+    assert out["implicit_gap"] == pytest.approx(-0.01)
+    assert out["implicit_within_target"]
+    # Within 0.02 but stopped early, or warned: the target is not met.
+    rows["ImplicitRegInterpolator"] = row(0.97, early)
+    assert not summarise(rows)["implicit_within_target"]
+    rows["ImplicitRegInterpolator"] = row(0.97, exact, {"ConvergenceWarning": 1})
+    assert not summarise(rows)["implicit_within_target"]
+    rows["ImplicitRegInterpolator"] = row(0.95, exact)
+    assert not summarise(rows)["implicit_within_target"]
