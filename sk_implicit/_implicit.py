@@ -41,9 +41,6 @@ _GRID_START = 0.5
 # cross-validated finish (singular values below ~1e-7 of the largest).
 _GRAM_RCOND = 1e-14
 
-# Experiment switch (to be settled by measurement on real data).
-VALIDATE_FINISHED = False
-
 
 class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
     r"""Interpolator trained by gradient descent on ``w*w - u*u + v``.
@@ -337,9 +334,7 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         )
         n_folds, n_scales = len(folds), scales.size
         integrator = _Integrator(problems, column_scale, tolerance=self.path_tol)
-        finish = (
-            _FoldFinish(data, folds, self.fit_intercept) if VALIDATE_FINISHED else None
-        )
+        finish = _FoldFinish(data, folds, self.fit_intercept)
         start = _GRID_START * first_activation_time(problems, column_scale)
         curves = [
             ValidationCurves(n_folds, start[s::n_scales].min(), _GRID_RATIO)
@@ -350,15 +345,15 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         val_weight, val_sum = problems.validation_weight, problems.validation_sum
 
         def observe(record):
-            e = record.residuals
-            if finish is not None:
-                e = np.array(
-                    [
-                        finish.validation_residual(k // n_scales, e[row])
-                        for row, k in enumerate(record.ids)
-                    ]
-                )
             ids = record.ids
+            # Each fold's finished model (its path plus the minimum-l2
+            # interpolant of its training residual) on its held-out rows.
+            e = np.array(
+                [
+                    finish.validation_residual(k // n_scales, record.residuals[row])
+                    for row, k in enumerate(ids)
+                ]
+            )
             values = np.einsum("ki,ki->k", val_weight[ids] * e, e) / val_sum[ids]
             for s in range(n_scales):
                 rows = np.flatnonzero(ids % n_scales == s)

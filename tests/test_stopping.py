@@ -142,3 +142,18 @@ def test_interpolated_stops_at_the_floor():
     )
     assert reason == "interpolated"
     assert t == pytest.approx(100.0, rel=0.01)
+
+
+def test_a_minimum_that_stood_long_enough_stops_a_slow_rise():
+    # Fitting noise that barely moves the validation error (a rise below
+    # `rise`): the minimum is settled once it has stood for patience^2 times
+    # its time.
+    def curve(t):
+        return 1.0 - 0.1 * min(t, 10.0) / 10.0 + 0.001 * max(t - 10.0, 0.0) / 10.0
+
+    policy = StoppingPolicy(rise=0.05, patience=2.0)
+    curves = ValidationCurves(1, start=1.0, ratio=1.02)
+    reason, t = feed(curves, policy, [curve], np.geomspace(1.0, 1e3, 2000), learning)
+    assert reason == "overfitting"
+    # 2^2 x the minimum at t = 10, to the 2% grid resolution (twice).
+    assert 40.0 < t < 42.0
