@@ -66,6 +66,8 @@ LOG_SIGNIFICANT = np.log(1e-3)
 TOLERANCE = 0.02
 # ROS2, the second-order, L-stable Rosenbrock method of Verwer et al. (1999).
 _GAMMA = 1.0 + 1.0 / np.sqrt(2.0)
+# Largest growth of the step from one step to the next (error controller).
+_MAX_GROWTH = 2.0
 # A problem stops when its time exceeds this (it doubles at most per step).
 _TIME_LIMIT = 1e250
 # LAPACK's Cholesky factorisation and solve, without scipy's input checks
@@ -559,7 +561,7 @@ class _Integrator:
         error = np.where(finite & np.isfinite(error), error, np.inf)
         accept = error <= self.tolerance
         with np.errstate(divide="ignore"):
-            factor = np.clip(0.9 * np.sqrt(self.tolerance / error), 0.2, 4.0)
+            factor = np.clip(0.9 * np.sqrt(self.tolerance / error), 0.2, _MAX_GROWTH)
         state.proposal = np.where(eta > 0, eta * factor, state.proposal)
         theta_step[~accept] = 0.0
         accumulated_step[~accept] = 0.0
