@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sk_implicit.datasets import excess_risk, make_sparse_regression
+
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 # The scripts import their shared helper (benchmarks/_timing.py) as a script
 # run from that folder would.
@@ -361,3 +363,17 @@ def test_bench_real_summary():
     assert not summarise(rows)["implicit_within_target"]
     rows["ImplicitRegInterpolator"] = row(0.95, exact)
     assert not summarise(rows)["implicit_within_target"]
+
+
+def test_bench_joint_fast_dense_part_is_min_l2(capsys):
+    # A dense part 100 times slower than gradient descent on v still
+    # interpolates before the sparse part learns: the joint flow ends at the
+    # minimum-l2 interpolator (no intercept: the paper's centred data).
+    import bench_joint
+
+    rows = bench_joint.main(["--quick"])
+    X, y, coef = make_sparse_regression(30, 200, 5, noise=0.5, random_state=0)
+    y = y - y.mean()
+    min_l2 = excess_risk(np.linalg.pinv(X) @ y, coef)
+    assert rows[0][1e-2] == pytest.approx(min_l2, rel=0.05)
+    assert "kappa=0.01" in capsys.readouterr().out
