@@ -24,9 +24,10 @@ writes a figure of the excess risk against d.
 With --data FILE --target COLUMN: K-fold cross-validation of the same
 estimators on a numeric data set (CSV with a header row; Parquet, Feather,
 Excel and the other formats pandas reads when pandas is installed); features
-standardised, ImplicitRegInterpolator's init_scale chosen by an inner
-cross-validation. Prints test R^2 and MSE, training error, interpolation and
-convergence, and writes a figure of the per-fold scores.
+standardised; ImplicitRegInterpolator with its defaults (or its init_scale
+searched by an inner cross-validation with --init-scales). Prints test R^2 and
+MSE, training error, interpolation and convergence, and writes a figure of the
+per-fold scores.
 """
 
 _EPILOG = """\
@@ -123,16 +124,17 @@ def build_parser():
         "--inner-folds",
         type=_positive_int,
         default=3,
-        help="folds of the inner search over init_scale (default: 3)",
+        help="folds of the inner search over --init-scales (default: 3)",
     )
     data.add_argument(
         "--init-scales",
         type=_positive_float,
         nargs="+",
-        default=[1e-10, 1e-6, 1e-3, 1e-1],
+        default=None,
         metavar="A",
-        help="grid of ImplicitRegInterpolator's init_scale (default: 1e-10 1e-6 "
-        "1e-3 1e-1)",
+        help="grid of ImplicitRegInterpolator's init_scale, searched by an inner "
+        "cross-validation (default: none, the estimator's default init_scale "
+        "with its own cross-validated switch time)",
     )
     output = parser.add_argument_group("output")
     output.add_argument(

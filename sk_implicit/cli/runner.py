@@ -76,7 +76,9 @@ INTERPOLATORS = frozenset({IMPLICIT, MIN_L1, MIN_L2, HYBRID, LIMIT})
 # that the package's tests check for every interpolator.
 INTERPOLATION_TOL = 1e-6
 
-DEFAULT_INIT_SCALES = (1e-10, 1e-6, 1e-3, 1e-1)
+# No search by default: ImplicitRegInterpolator's own default init_scale, with
+# its own cross-validated switch time (its documented default).
+DEFAULT_INIT_SCALES = None
 
 
 def relative_mse(y_true, y_pred):
@@ -505,9 +507,11 @@ def run_cross_validation(
         display name. ``None`` means ``init_scales`` for
         ``ImplicitRegInterpolator`` when ``estimators`` is None, no grid
         otherwise.
-    init_scales : sequence of float, default=(1e-10, 1e-6, 1e-3, 1e-1)
-        Grid of ``ImplicitRegInterpolator``'s ``init_scale`` (used when both
-        ``estimators`` and ``param_grids`` are None).
+    init_scales : sequence of float, default=None
+        Grid of ``ImplicitRegInterpolator``'s ``init_scale``, searched by the
+        inner cross-validation (used when both ``estimators`` and
+        ``param_grids`` are None). ``None``: no search, the estimator's
+        default.
     inner_cv : int, default=3
         Folds of the inner search (each ``ImplicitRegInterpolator`` also
         cross-validates its own ``dense_start``, hence fewer folds than the
@@ -529,7 +533,7 @@ def run_cross_validation(
     """
     if estimators is None:
         estimators = make_cv_estimators()
-        if param_grids is None:
+        if param_grids is None and init_scales is not None:
             key = "implicitreginterpolator__init_scale"
             param_grids = {IMPLICIT: {key: list(init_scales)}}
     param_grids = param_grids or {}
