@@ -377,3 +377,17 @@ def test_bench_joint_fast_dense_part_is_min_l2(capsys):
     min_l2 = excess_risk(np.linalg.pinv(X) @ y, coef)
     assert rows[0][1e-2] == pytest.approx(min_l2, rel=0.05)
     assert "kappa=0.01" in capsys.readouterr().out
+
+
+def test_bench_cv_quick(capsys):
+    # The best time along the path is at least as good as the chosen one
+    # (it is a minimum over a grid that contains the chosen time), and early
+    # stopping chooses the time of the full-length run.
+    import bench_cv
+
+    rows = bench_cv.main(["--quick"])[0.5]
+    for row in rows:
+        assert row["best_risk"] <= row["chosen_risk"] + 1e-12
+        assert row["full_time"] == row["chosen_time"]
+        assert row["steps"] <= row["full_steps"]
+    assert "target <= 1.3x" in capsys.readouterr().out
