@@ -1,12 +1,9 @@
 """The switch time: the sparse path, and the interpolator built from each point."""
 
-import warnings
-
 import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
-from sk_implicit import ImplicitRegInterpolator, MinL2Interpolator
+from sk_implicit import ImplicitRegInterpolator, MinL2Interpolator, implicit_path
 from sk_implicit.datasets import excess_risk, make_sparse_regression
 
 noise = 0.5
@@ -15,32 +12,19 @@ X, y, true_coef = make_sparse_regression(100, 1000, 5, noise=noise, random_state
 # The chosen time, by the estimator's own cross-validation.
 model = ImplicitRegInterpolator(fit_intercept=False).fit(X, y)
 
-# The sparse path alone (the dense part never switched on), recorded step by
-# step. It is stopped well past the chosen time: the rest of the way to the
-# minimum-l1 interpolator is slow and adds nothing to the picture.
-times, sparse = [], []
-
-
-def record(info):
-    times.append(info["time"])
-    sparse.append(np.array(info["sparse_coef"], copy=True))
-
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", ConvergenceWarning)
-    ImplicitRegInterpolator(
-        dense_start=np.inf, fit_intercept=False, max_iter=1500, callback=record
-    ).fit(X, y)
-times, sparse = np.array(times), np.array(sparse)
-keep = times <= 3 * model.dense_start_
-times, sparse = times[keep], sparse[keep]
+# The sparse path alone, on a fine grid of times up to three times the chosen
+# one (the rest of the way to the minimum-l1 interpolator adds nothing here).
+times = np.geomspace(model.cv_time_grid_[0], 3 * model.dense_start_, 120)
+_, path = implicit_path(
+    X, y, init_scale=model.init_scale_, times=times, fit_intercept=False
+)
+sparse = path.T
 sparse_risk = [excess_risk(coef, true_coef) for coef in sparse]
 train_mse = np.mean((y[None, :] - sparse @ X.T) ** 2, axis=1)
 
-# Switching at time t, with the dense part absorbing the whole residual: the
-# sparse coefficients at t plus the minimum-l2 interpolant of their residual.
-switch = np.unique(np.searchsorted(times, np.linspace(0, times[-1], 25)))
-switch = switch[switch < len(times)]
+# Switching at time t: the sparse coefficients at t plus the minimum-l2
+# interpolant of their residual (the limit of a fast dense part).
+switch = np.arange(0, times.size, 4)
 interp_risk = []
 for i in switch:
     residual = y - X @ sparse[i]
@@ -60,6 +44,7 @@ top.plot(
     times[switch],
     interp_risk,
     "o--",
+    ms=4,
     label="interpolator: switch at t, dense part fits the rest",
 )
 bottom.plot(times, train_mse / np.var(y), color="C2", label="sparse part")
