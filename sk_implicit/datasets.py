@@ -10,6 +10,18 @@ from sklearn.utils.validation import check_scalar
 __all__ = ["make_sparse_regression", "excess_risk"]
 
 
+def _check_correlation(correlation):
+    """The AR(1) correlation ``rho``: a real number in ``[0, 1)``."""
+    check_scalar(
+        correlation,
+        "correlation",
+        numbers.Real,
+        min_val=0.0,
+        max_val=1.0,
+        include_boundaries="left",
+    )
+
+
 def make_sparse_regression(
     n_samples=100,
     n_features=4000,
@@ -82,14 +94,7 @@ def make_sparse_regression(
         max_val=n_features,
     )
     check_scalar(noise, "noise", numbers.Real, min_val=0.0)
-    check_scalar(
-        correlation,
-        "correlation",
-        numbers.Real,
-        min_val=0.0,
-        max_val=1.0,
-        include_boundaries="left",
-    )
+    _check_correlation(correlation)
     if signal not in ("sign", "gaussian"):
         raise ValueError(f"signal must be 'sign' or 'gaussian', got {signal!r}.")
     rng = check_random_state(random_state)
@@ -148,14 +153,7 @@ def excess_risk(coef, true_coef, *, correlation=0.0):
         np.asarray(coef, dtype=np.float64).ravel()
         - np.asarray(true_coef, dtype=np.float64).ravel()
     )
-    check_scalar(
-        correlation,
-        "correlation",
-        numbers.Real,
-        min_val=0.0,
-        max_val=1.0,
-        include_boundaries="left",
-    )
+    _check_correlation(correlation)
     if correlation == 0:
         return float(delta @ delta)
     # Sigma @ delta in O(d): the Toeplitz kernel rho^|k| is the sum of a causal
