@@ -1,11 +1,13 @@
 """Any regressor plus the minimum-l2 interpolant of its training residual."""
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.linear_model import LassoCV
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
+from ._base import check_sample_weight
 from ._min_l2 import MinL2Interpolator
 from ._validation import HasMethods, StrOptions, _fit_context
 
@@ -78,8 +80,9 @@ class ResidualInterpolator(RegressorMixin, BaseEstimator):
     Notes
     -----
     Sample weights are passed to both fits; the first estimator must then
-    accept ``sample_weight`` in ``fit``. They matter for the residual fit
-    only when it cannot interpolate.
+    accept ``sample_weight`` in ``fit``. Rows of zero weight are removed
+    before both fits (neither estimator sees them). The weights matter for
+    the residual fit only when it cannot interpolate.
 
     References
     ----------
@@ -125,7 +128,8 @@ class ResidualInterpolator(RegressorMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights, passed to both fits.
+            Non-negative sample weights, passed to both fits; rows with zero
+            weight are removed first.
 
         Returns
         -------
@@ -149,9 +153,26 @@ class ResidualInterpolator(RegressorMixin, BaseEstimator):
                     f"{type(estimator).__name__} does not accept sample_weight, "
                     "which ResidualInterpolator was given."
                 )
+            sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+            keep = sample_weight > 0
+            if not np.all(keep):
+                # A zero weight removes a row (as in MinL2Interpolator): the
+                # first estimator must not see it either. LassoCV's folds,
+                # for one, fail on a fold whose weights are all zero.
+                if sp.issparse(X):
+                    X = sp.csr_array(X)
+                X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
             fit_params["sample_weight"] = sample_weight
         self.estimator_ = clone(estimator).fit(X, y, **fit_params)
-        residual = y - np.asarray(self.estimator_.predict(X), dtype=y.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            residual = y - np.asarray(self.estimator_.predict(X), dtype=y.dtype)
+        if not np.all(np.isfinite(residual)):
+            raise ValueError(
+                f"{type(self.estimator_).__name__} predicts non-finite values on "
+                "the training data (or values beyond the range of "
+                f"{y.dtype}), so its residual cannot be interpolated. Rescale X "
+                "or y (or use float64)."
+            )
         self.residual_estimator_ = MinL2Interpolator(
             fit_intercept=self.fit_intercept, solver=self.solver
         ).fit(X, residual, sample_weight=sample_weight)
