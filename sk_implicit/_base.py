@@ -71,6 +71,37 @@ def centred_rmatvec(data, r):
     return out
 
 
+def centred_gram(X, offset):
+    """``(X - 1 o^T)(X - 1 o^T)^T`` as a dense float64 array, without cancellation.
+
+    For a sparse ``X`` the centred matrix is never formed: the Gram matrix is
+    ``X X^T`` with rank-one corrections. Those cancel catastrophically on a
+    column whose offset is much larger than its spread (``X X^T`` then holds
+    ``n o_j^2``, the answer ``n var_j``), so such columns, which are mostly
+    non-zero anyway, are taken densely and centred explicitly.
+    """
+    if offset is None or not np.any(offset):
+        G = X @ X.T
+        return G.toarray() if sp.issparse(G) else np.asarray(G)
+    if not sp.issparse(X):
+        Xc = X - offset
+        return Xc @ Xc.T
+    X = sp.csc_array(X)
+    n = X.shape[0]
+    mean_square = np.asarray(X.multiply(X).sum(axis=0)).ravel() / n
+    big = offset**2 > 0.25 * mean_square  # offset above ~ the spread
+    D = X[:, big].toarray() - offset[big]
+    S, o = X[:, ~big], offset[~big]
+    G = S @ S.T
+    G = G.toarray() if sp.issparse(G) else np.asarray(G)
+    a = np.asarray(S @ o).ravel()
+    G -= a[:, None]
+    G -= a[None, :]
+    G += o @ o
+    G += D @ D.T
+    return G
+
+
 def check_sample_weight(sample_weight, n_samples, dtype):
     """Validate ``sample_weight``: 1d, finite, non-negative, not all zero.
 

@@ -4,7 +4,6 @@ from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.linalg
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import check_cv
@@ -15,11 +14,13 @@ from sklearn.utils.metadata_routing import (
 )
 
 from ._base import LinearInterpolatorMixin, fit_outcome
+from ._cv_finish import FoldFinish
 from ._min_l2 import solve_min_l2
 from ._path import (
     DivergenceError,
     _Integrator,
     build_problems,
+    check_init_scales,
     first_activation_time,
 )
 from ._stopping import StoppingPolicy, ValidationCurves
@@ -37,9 +38,6 @@ from ._validation import (
 # (2% time resolution), starting at half the first activation time.
 _GRID_RATIO = 1.02
 _GRID_START = 0.5
-# Relative cutoff of the eigenvalues of the folds' Gram matrices in the
-# cross-validated finish (singular values below ~1e-7 of the largest).
-_GRAM_RCOND = 1e-14
 
 
 class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
@@ -80,8 +78,11 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
     Parameters
     ----------
     init_scale : float or array-like of float, default=1e-30
-        Initial value ``alpha`` of every ``w_j`` and ``u_j``, relative to the
-        root mean square of the centred ``y``. Smaller is sparser: the path
+        Initial value ``alpha`` of every ``w_j`` and ``u_j``, in the units
+        in which the centred ``y`` and the columns of ``X`` have unit root
+        mean square (the coefficient ``alpha^2`` of a column is measured as
+        ``alpha^2 rms(y) / rms-std(X)``, ``rms-std(X)`` the root mean square
+        of the columns' standard deviations). Smaller is sparser: the path
         moves from plateau to plateau, each a least-squares fit on the
         coordinates learned so far. Large values make the path l2-like: from
         about 1e3 on, the model is the minimum-l2 interpolator. Values in
@@ -104,20 +105,26 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         ``split`` through metadata routing, as with ``LassoCV``.
     path_tol : float, default=0.05
         Accuracy of the path's integration: the largest local error of a step
-        in ``log(w^2 / init_scale^2)``, i.e. a relative error in each
-        coordinate of the Hadamard part. The error against gradient descent
+        in each coordinate of the Hadamard part, relative (absolute, in units
+        of ``1e-3 rms(y)`` over the column's scale, for coordinates smaller
+        than that). The error against gradient descent
         with small steps grows about in proportion (0.5% to 1.5% of the
         coefficients mid-transition at 0.05, nothing on the plateaus).
     max_iter : int, default=10000
-        Maximum number of integration steps of each run (the
-        cross-validation and the final path).
+        Maximum number of integration steps of each run: the
+        cross-validation (whose folds and init scales advance together, one
+        step each per iteration) and the final path. If it stops the
+        cross-validation before its minimum is settled, or the final path
+        before ``dense_start``, the fit warns and sets ``converged_=False``.
     tol : float, default=1e-6
         The model interpolates when its (weighted) training MSE is at most
         ``tol`` times the weighted mean square of the centred ``y``.
     fit_intercept : bool, default=True
         Whether to fit an unpenalised intercept (by centring the data).
     callback : callable, default=None
-        Called after each step of the final path as ``callback(info)``, with
+        Called after each accepted step of the final path (a step that the
+        integrator's error control rejects is not reported) as
+        ``callback(info)``, with
         a dict with keys ``"iteration"``, ``"time"``, ``"sparse_coef"`` (in
         the units of ``y``) and ``"loss"`` (training MSE relative to the mean
         square of the centred ``y``).
@@ -133,31 +140,42 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
     dense_coef_ : ndarray of shape (n_features,)
         The dense part ``v``: the minimum-l2 interpolant of the residual.
     dense_start_ : float
-        The time ``t_0`` at which the dense part was switched on.
+        The time ``t_0`` at which the dense part was switched on (the time
+        the path reached, if ``max_iter`` stopped it before; with
+        ``dense_start=np.inf``, the time at which it stopped).
     init_scale_ : float
         The init scale of the returned model.
     n_iter_ : int
         Number of integration steps of the final path, plus one for the
         dense part's solve when it is switched on.
-    time_curve_ : ndarray of shape (n_iter_ + 1,)
-        Gradient-flow time of each iterate of the final path.
-    loss_curve_ : ndarray of shape (n_iter_ + 1,)
-        Relative training MSE of the Hadamard part at each iterate.
+    time_curve_ : ndarray of shape (n_steps + 1,)
+        Gradient-flow time of the start and of each accepted step of the
+        final path (``n_steps = n_iter_ - 1`` when the dense part is on).
+    loss_curve_ : ndarray of shape (n_steps + 1,)
+        Relative training MSE of the Hadamard part at those times.
     stop_reason_ : str
-        Why the cross-validation paths stopped: ``"overfitting"`` (the mean
-        validation error had clearly turned up), ``"levelled"`` (it had
-        stopped moving), ``"interpolated"`` (every fold's path reached its
-        end) or ``"max_iter"``; ``"fixed"`` without cross-validation.
+        Why the cross-validation paths of the chosen init scale stopped:
+        ``"overfitting"`` (the mean validation error had clearly turned up),
+        ``"levelled"`` (it had stopped moving), ``"interpolated"`` (every
+        fold had fitted its training rows, or reached the end of its path)
+        or ``"max_iter"`` (the fit then warns); ``"fixed"`` when
+        ``dense_start`` is a number; ``"least_squares"`` when ``X`` has full
+        column rank and no interpolant exists (every time gives the
+        least-squares fit, so neither cross-validation nor path is run).
     converged_ : bool
         Whether the model interpolates (or is the least-squares fit where no
-        interpolant exists) and its path reached ``dense_start_`` within
-        ``max_iter``.
-    cv_time_grid_ : ndarray of shape (n_times,)
-        Times at which the folds' validation errors were compared (only with
-        ``dense_start="cv"``).
+        interpolant exists), its cross-validation settled within
+        ``max_iter`` and its path reached ``dense_start_``.
+    cv_time_grid_ : ndarray of shape (n_times,) or (n_init_scales, n_times)
+        Times at which the folds' validation errors were compared, per init
+        scale when ``init_scale`` is an array (NaN-padded; each init scale
+        has its own grid, from the time its paths start to move). Only with
+        ``dense_start="cv"``, and not when ``stop_reason_`` is
+        ``"least_squares"``.
     cv_mse_path_ : ndarray of shape (n_init_scales, n_times, n_folds)
         Validation MSE of each fold's finished model at those times (NaN
-        past the end of an init scale's run).
+        past the last time a fold reached). ``dense_start_`` minimises its
+        mean over the folds, at the times where every fold has a value.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -269,7 +287,7 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
             Fitted estimator.
         """
         _raise_for_params(params, self, "fit")
-        scales = _init_scales(self.init_scale)
+        scales = check_init_scales(self.init_scale)
         for attr in ("cv_time_grid_", "cv_mse_path_"):
             self.__dict__.pop(attr, None)
         data = self._validate_and_centre(X, y, sample_weight)
@@ -334,7 +352,7 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         )
         n_folds, n_scales = len(folds), scales.size
         integrator = _Integrator(problems, column_scale, tolerance=self.path_tol)
-        finish = _FoldFinish(data, folds, self.fit_intercept)
+        finish = FoldFinish(data, folds, self.fit_intercept)
         start = _GRID_START * first_activation_time(problems, column_scale)
         curves = [
             ValidationCurves(n_folds, start[s::n_scales].min(), _GRID_RATIO)
@@ -360,11 +378,19 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
                 curves[s].add_many(
                     ids[rows] // n_scales, record.time[rows], values[rows]
                 )
+            # Training progress towards each fold's least-squares floor (0 on
+            # folds that can interpolate): a fold that cannot learn, or that
+            # converges to a least-squares fit, does not hold the others.
+            floor = finish.floors[ids // n_scales]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                progress = np.where(
+                    floor < 1.0, (record.loss - floor) / (1.0 - floor), 0.0
+                )
             stop = np.zeros(ids.size, dtype=bool)
             for s in range(n_scales):
                 rows = np.flatnonzero(ids % n_scales == s)
                 if rows.size and reasons[s] is None:
-                    reasons[s] = policies[s].check(curves[s], record.loss[rows])
+                    reasons[s] = policies[s].check(curves[s], progress[rows])
                 stop[rows] |= reasons[s] is not None
             return stop
 
@@ -375,21 +401,26 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         )
         grids, paths, best = [], [], []
         for s in range(n_scales):
+            # The minimum over the times every fold reached.
             times, mse_path = curves[s].finish()
             grids.append(times)
             paths.append(mse_path)
-            mean = mse_path.mean(axis=1)
+            mean = curves[s].mean or [0.0]  # no common time: the first
             i = int(np.argmin(mean))
             best.append((mean[i], times[i], s))
             if reasons[s] is None:
                 reasons[s] = "max_iter" if result["max_iter"] else "interpolated"
         _, time, s_best = min(best)
         self.stop_reason_ = reasons[s_best]
-        longest = max(grids, key=len)
-        self.cv_time_grid_ = longest if n_scales == 1 else grids
-        self.cv_mse_path_ = np.full((n_scales, longest.size, n_folds), np.nan)
-        for s, mse_path in enumerate(paths):
-            self.cv_mse_path_[s, : mse_path.shape[0]] = mse_path
+        longest = max(grid.size for grid in grids)
+        time_grid = np.full((n_scales, longest), np.nan)
+        self.cv_mse_path_ = np.full((n_scales, longest, n_folds), np.nan)
+        for s, (grid, mse_path) in enumerate(zip(grids, paths)):
+            time_grid[s, : grid.size] = grid
+            self.cv_mse_path_[s, : grid.size] = mse_path
+        self.cv_time_grid_ = (
+            time_grid[0] if np.ndim(self.init_scale) == 0 else time_grid
+        )
         return scales[s_best], time
 
     # -- the final fit ---------------------------------------------------------
@@ -404,12 +435,16 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         until_interpolation = np.isinf(time)
 
         def observe(record):
-            times.append(float(record.time[0]))
-            losses.append(float(record.loss[0]))
-            if self.callback is not None and record.n_iter > 0:
+            # (A step rejected by the error control leaves the time as it
+            # was: it is neither recorded nor reported.)
+            accepted = not times or record.time[0] > times[-1]
+            if accepted:
+                times.append(float(record.time[0]))
+                losses.append(float(record.loss[0]))
+            if self.callback is not None and record.n_iter > 0 and accepted:
                 self.callback(
                     {
-                        "iteration": record.n_iter,
+                        "iteration": len(times) - 1,
                         "time": times[-1],
                         "sparse_coef": record.coef(0) * coef_scale,
                         "loss": losses[-1],
@@ -453,6 +488,12 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
             failure = (
                 f"Its path stopped after max_iter={self.max_iter} steps at time "
                 f"{times[-1]:.3g}, before dense_start={time:.3g}."
+            )
+        elif self.stop_reason_ == "max_iter":
+            failure = (
+                f"Its cross-validation stopped after max_iter={self.max_iter} "
+                "steps, before the minimum of the validation curve was settled: "
+                f"dense_start_={time:.3g} is the best time seen so far."
             )
         self._report_outcome(
             fit_outcome(data, sparse + dense, tol=self.tol),
@@ -514,64 +555,8 @@ def _full_column_rank(data):
     return bool(eigenvalues[-1] > 0 and eigenvalues[0] > 1e-10 * eigenvalues[-1])
 
 
-def _init_scales(init_scale):
-    """``init_scale`` as a non-empty 1d array of values in (0, 1e50]."""
-    scales = np.atleast_1d(np.asarray(init_scale, dtype=float))
-    if (
-        scales.ndim != 1
-        or scales.size == 0
-        or not np.all((scales > 0) & (scales <= 1e50))
-    ):
-        raise ValueError(
-            "init_scale must be a positive number at most 1e50, or a non-empty "
-            f"array of them; got {init_scale!r}."
-        )
-    return scales
-
-
 def _centred_predict(data, coef):
     out = np.asarray(data.X @ coef).ravel()
     if data.implicit_offset is not None:
         out = out - data.implicit_offset @ coef
     return out
-
-
-class _FoldFinish:
-    """The folds' finished models on their validation rows.
-
-    For fold ``k``, the minimum-l2 interpolant of a training residual
-    ``e_tr`` predicts ``-Q_k e_tr`` on the validation rows, with
-    ``Q_k = X_val X_tr^+`` (both centred by the fold's training means), so the
-    finished model's validation residual is ``e_val - Q_k e_tr``. ``Q_k``
-    comes from one Gram matrix ``X X^T`` of all rows, centred per fold by
-    rank-one corrections and pseudo-inverted by ``eigh`` with relative cutoff
-    ``_GRAM_RCOND``.
-    """
-
-    def __init__(self, data, folds, fit_intercept):
-        Xf = data.X.astype(np.float64)
-        G = Xf @ Xf.T
-        G = G.toarray() if sp.issparse(G) else np.asarray(G)
-        n = G.shape[0]
-        weight = np.ones(n) if data.sample_weight is None else data.sample_weight
-        self.n = n
-        self.maps = []
-        for train, test in folds:
-            Gc = G
-            if fit_intercept:
-                w = np.zeros(n)
-                w[train] = weight[train]
-                o = np.asarray(Xf.T @ w).ravel() / w.sum()
-                a = np.asarray(Xf @ o).ravel()
-                Gc = G - a[:, None] - a[None, :] + o @ o
-            vals, vecs = scipy.linalg.eigh(Gc[np.ix_(train, train)])
-            keep = vals > _GRAM_RCOND * max(vals[-1], 0.0)
-            inv = (vecs[:, keep] / vals[keep]) @ vecs[:, keep].T
-            self.maps.append((train, test, Gc[np.ix_(test, train)] @ inv))
-
-    def validation_residual(self, fold, residual):
-        """Residual of the fold's finished model (zero off its test rows)."""
-        train, test, Q = self.maps[fold]
-        out = np.zeros(self.n)
-        out[test] = residual[test] - Q @ residual[train]
-        return out

@@ -91,19 +91,18 @@ class ValidationCurves:
         self._last[fold] = (time, value)
 
     def finish(self):
-        """Extend every fold's curve to the last grid time any fold reached.
+        """The curves up to the last grid time any fold reached.
 
-        A fold stopped by the policy is past every grid time that matters;
-        one stopped by ``max_iter`` or at the end of its path keeps its last
-        value (its curve is flat there). Returns ``(times, mse_path)`` with
+        A fold's values past the last time it reached are NaN (the policy
+        stops all folds at once, but they stand at different times; and a
+        fold may stop at the end of its path). :attr:`mean` stays the mean
+        over the times every fold reached. Returns ``(times, mse_path)`` with
         ``mse_path`` of shape (n_times, n_folds).
         """
         n_times = max(int(self._next.max()), 1)  # at least the start time
-        for fold, vals in enumerate(self._values):
-            last = self._last[fold][1] if self._last[fold] is not None else np.nan
-            vals.extend([last] * (n_times - len(vals)))
+        for vals in self._values:
+            vals.extend([np.nan] * (n_times - len(vals)))
         mse_path = np.array(self._values, dtype=float).T.reshape(n_times, -1)
-        self.mean = list(mse_path.mean(axis=1))
         return self.grid_time(np.arange(n_times)), mse_path
 
 

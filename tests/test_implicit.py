@@ -46,8 +46,10 @@ def test_interpolates_and_converges(wide_problem, wide_model):
     assert model.time_curve_[-1] == pytest.approx(model.dense_start_, rel=1e-12)
     assert model.cv_mse_path_.shape == (1, model.cv_time_grid_.size, 5)
     assert model.stop_reason_ in ("overfitting", "levelled", "interpolated")
+    # The minimum of the mean over the times every fold reached (NaN after).
     mean = model.cv_mse_path_[0].mean(axis=1)
-    assert model.dense_start_ == model.cv_time_grid_[np.argmin(mean)]
+    assert np.isfinite(mean[0])
+    assert model.dense_start_ == model.cv_time_grid_[np.nanargmin(mean)]
 
 
 def test_finish_is_the_min_l2_interpolant_of_the_residual(wide_problem, wide_model):
@@ -450,3 +452,57 @@ def test_paper_setting_is_near_the_interpolation_limit():
     mean = {key: np.mean(value) for key, value in risks.items()}
     assert mean["implicit"] <= 2.0 * mean["limit"]
     assert mean["implicit"] <= 0.25 * mean["lasso"]
+
+
+def test_cv_stopped_by_max_iter_warns_and_flags(wide_problem):
+    # The folds' minimum is not settled after 20 steps: the model still
+    # interpolates (the finish always does), but its time is a guess.
+    X, y, _ = wide_problem
+    with pytest.warns(ConvergenceWarning, match="cross-validation stopped"):
+        model = ImplicitRegInterpolator(max_iter=20).fit(X, y)
+    assert model.stop_reason_ == "max_iter"
+    assert not model.converged_
+
+
+def test_a_fold_that_cannot_learn_does_not_hold_the_others():
+    # One fold's training rows are identical: its centred design is zero
+    # (to round-off), its training loss never moves. The others decide;
+    # this ran to max_iter (14 s) before each fold's progress was measured
+    # against its least-squares floor.
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(6, 3), rng.randn(6)
+    X[:4] = X[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = ImplicitRegInterpolator(cv=3).fit(X, y)
+    assert model.converged_ and model.stop_reason_ != "max_iter"
+    assert model.n_iter_ < 100
+
+
+def test_sparse_column_with_a_large_mean_matches_dense():
+    rng = np.random.RandomState(0)
+    X = rng.randn(30, 50)
+    X[:, 1] += 1e9
+    X[:, 2] = 3.0
+    y = X[:, 0] + (X[:, 1] - 1e9) + 0.1 * rng.randn(30)
+    dense = ImplicitRegInterpolator().fit(X, y)
+    sparse = ImplicitRegInterpolator().fit(sp.csr_array(X), y)
+    assert dense.converged_ and sparse.converged_
+    assert sparse.dense_start_ == pytest.approx(dense.dense_start_, rel=1e-6)
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=1e-6)
+
+
+def test_curves_record_accepted_steps_only(wide_problem, wide_model):
+    model = wide_model
+    assert np.all(np.diff(model.time_curve_) > 0)
+    assert model.time_curve_.size == model.n_iter_  # steps + 1, finish + 0
+
+
+def test_several_init_scales_give_a_time_grid_per_scale(wide_problem):
+    X, y, _ = wide_problem
+    model = ImplicitRegInterpolator(init_scale=[1e-30, 1e-3]).fit(X, y)
+    assert model.cv_time_grid_.ndim == 2
+    assert model.cv_time_grid_.shape == model.cv_mse_path_.shape[:2]
+    s = [1e-30, 1e-3].index(model.init_scale_)
+    mean = model.cv_mse_path_[s].mean(axis=1)
+    assert model.dense_start_ == model.cv_time_grid_[s, np.nanargmin(mean)]

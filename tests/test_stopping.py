@@ -30,9 +30,11 @@ def test_mean_curve_interpolates_each_fold_on_the_grid():
     np.testing.assert_allclose(curves.mean, [1.5, 3.0, 6.0])
     times, mse_path = curves.finish()
     np.testing.assert_allclose(times, [1.0, 2.0, 4.0, 8.0])
-    # Fold 1 stopped at t = 5: its curve is held at its last value.
-    np.testing.assert_allclose(mse_path[:, 1], [2.0, 4.0, 8.0, 10.0])
+    # Fold 1 stopped at t = 5: it has no value at t = 8 (NaN, not a stale
+    # value that would flatter the mean), and the mean stays on 1, 2, 4.
+    np.testing.assert_allclose(mse_path[:, 1], [2.0, 4.0, 8.0, np.nan])
     np.testing.assert_allclose(mse_path[:, 0], [1.0, 2.0, 4.0, 8.0])
+    np.testing.assert_allclose(curves.mean, [1.5, 3.0, 6.0])
 
 
 def test_building_the_mean_is_linear_in_the_steps():

@@ -1,0 +1,203 @@
+"""The cross-validation folds' finished models, as linear maps of the residual.
+
+The estimator's final model is its path's coefficients plus the minimum-l2
+(weighted least-squares) fit of the path's training residual
+(:func:`~sk_implicit._min_l2.solve_min_l2`). Cross-validation must judge that
+same finished model on each fold's held-out rows. For fold ``k``, with
+``B = W^1/2 X_tr`` (both centred by the fold's weighted training means), the
+fit of a training residual ``e_tr`` predicts ``Q e_tr`` on the held-out rows,
+
+    Q = X_val B^+ W^1/2,
+
+so the finished model's held-out residual is ``e_val - Q e_tr``: one small
+matrix product per fold and step. ``Q`` is kept as ``A @ Bt`` with
+``A`` (n_val, r) and ``Bt`` (r, n_tr), ``r`` the rank, never as an
+``n_tr x n_tr`` matrix on tall data.
+
+``B^+`` uses :func:`~sk_implicit._min_l2.solve_min_l2`'s cutoff: singular
+values below ``max(n_tr, d) eps`` times the norm of the *uncentred* block
+count as zero (centring cannot create a direction larger than its own
+round-off, so a fold whose training rows are identical has rank zero, not a
+rank made of round-off). The route follows the shape and conditioning:
+
+- wide fold, well-conditioned Gram matrix ``B B^T`` (every fold of the
+  paper's setting): a Cholesky solve, the rows' Gram matrix ``X X^T``
+  computed once for all folds;
+- wide fold, ill-conditioned: dense ``X``, an SVD of ``B`` (the Gram matrix
+  squares the condition number and loses the small singular values);
+  sparse ``X``, an eigendecomposition of the Gram matrix, which resolves
+  singular values only down to ``sqrt(max(n_tr, d) eps)`` of the largest;
+- tall fold (``n_tr > d``): an SVD of ``B`` (densified if sparse: it has
+  fewer columns than rows), ``O(n_tr d^2)``.
+
+Each fold also gets its **least-squares floor**: the smallest relative
+training loss any linear model reaches on its training rows (zero where it
+can interpolate). The stopping policy measures a fold's progress against it,
+so a fold that cannot learn (its centred design is zero) or that converges
+to a least-squares fit does not hold the others back.
+"""
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+
+from ._base import centred_gram
+from ._min_l2 import _GRAM_MIN_RCOND
+
+
+class FoldFinish:
+    """The finished models of the folds ``[(train, test), ...]`` of ``data``.
+
+    Parameters
+    ----------
+    data : CentredData
+        The estimator's training problem (dense ``X`` centred, sparse ``X``
+        with its offsets implicit; centring by the folds' own means below
+        makes either right).
+    folds : list of (ndarray, ndarray)
+        Training and held-out row positions of each fold.
+    fit_intercept : bool
+        Whether each fold is centred by its weighted training means.
+
+    Attributes
+    ----------
+    floors : ndarray of shape (n_folds,)
+        Least relative training loss of each fold (see module docstring).
+    """
+
+    def __init__(self, data, folds, fit_intercept):
+        X = data.X.astype(np.float64)
+        if sp.issparse(X):
+            X = sp.csr_array(X)
+        n, d = X.shape
+        weight = (
+            np.ones(n)
+            if data.sample_weight is None
+            else data.sample_weight.astype(np.float64)
+        )
+        y = data.y.astype(np.float64)
+        self.eps = np.finfo(data.X.dtype).eps
+        self.n = n
+        self.maps, floors = [], []
+        # The rows' Gram matrix, centred once by the global offset (the
+        # folds' offsets differ from it by about the columns' spread).
+        centre = data.implicit_offset
+        centre = np.zeros(d) if centre is None else centre.astype(np.float64)
+        gram = None
+        for train, test in folds:
+            w = weight[train]
+            sqrt_w = np.sqrt(w)
+            if fit_intercept:
+                offset = np.asarray(X[train].T @ w).ravel() / w.sum()
+                targets = y[train] - w @ y[train] / w.sum()
+            else:
+                offset, targets = np.zeros(d), y[train]
+            fold = _Fold(X, train, test, offset, sqrt_w, centre)
+            if train.size <= d:
+                if gram is None:
+                    gram = centred_gram(X, centre)
+                A, Bt = self._wide(fold, gram, fit_intercept)
+            else:
+                A, Bt = self._tall(fold)
+            self.maps.append((train, test, A, Bt))
+            floors.append(_floor(Bt, targets, sqrt_w * targets))
+        self.floors = np.array(floors)
+
+    def _cutoff(self, fold, largest):
+        """Singular values of ``B`` at or below this count as zero."""
+        # ||W^1/2 X_tr||_2 <= sqrt(||B||^2 + m ||o||^2): the uncentred norm.
+        reference = np.sqrt(largest**2 + fold.weight_sum * (fold.offset @ fold.offset))
+        return max(fold.n_train, fold.n_features) * self.eps * reference
+
+    def _gram_resolution(self, fold, largest):
+        """Eigenvalues of a Gram matrix below this are round-off."""
+        return max(fold.n_train, fold.n_features) * self.eps * largest**2
+
+    def _wide(self, fold, gram, fit_intercept):
+        train, test, sqrt_w = fold.train, fold.test, fold.sqrt_w
+        # From the global centre to the fold's: rank-one corrections.
+        o = fold.offset - fold.centre
+        a = np.asarray(fold.X @ o).ravel() - fold.centre @ o
+        rows = np.concatenate([train, test])
+        Gc = gram[np.ix_(rows, train)] - a[rows, None] - a[None, train] + o @ o
+        K = Gc[: train.size] * np.outer(sqrt_w, sqrt_w)  # B B^T
+        cross = Gc[train.size :] * sqrt_w  # X_val B^T
+        if fit_intercept:
+            # B B^T is singular along sqrt(w), to which every centred residual
+            # is orthogonal: adding t sqrt(w) sqrt(w)^T leaves the solution.
+            t = max(np.trace(K) / train.size, np.finfo(float).tiny)
+            K_full = K + t / (sqrt_w @ sqrt_w) * np.outer(sqrt_w, sqrt_w)
+        else:
+            K_full = K.copy()
+        anorm = np.abs(K_full).sum(axis=0).max()
+        factor, info = scipy.linalg.lapack.dpotrf(K_full, lower=False, clean=True)
+        if info == 0 and np.isfinite(anorm) and anorm > 0:
+            rcond, info = scipy.linalg.lapack.dpocon(factor, anorm, uplo="U")
+            if info == 0 and rcond >= _GRAM_MIN_RCOND:
+                Q = scipy.linalg.cho_solve((factor, False), cross.T).T * sqrt_w
+                return Q, None
+        if sp.issparse(fold.X):
+            values, vectors = scipy.linalg.eigh(K)
+            largest = np.sqrt(max(values[-1], 0.0))
+            cut = max(
+                self._cutoff(fold, largest) ** 2, self._gram_resolution(fold, largest)
+            )
+            keep = values > cut
+            U, s2 = vectors[:, keep], values[keep]
+            return (cross @ U) / s2, U.T * sqrt_w
+        B = fold.centred(train) * sqrt_w[:, None]
+        U, s, Vt = scipy.linalg.svd(B, full_matrices=False, check_finite=False)
+        keep = s > self._cutoff(fold, s[0] if s.size else 0.0)
+        A = fold.centred(test) @ (Vt[keep].T / s[keep])
+        return A, U[:, keep].T * sqrt_w
+
+    def _tall(self, fold):
+        train, test, sqrt_w = fold.train, fold.test, fold.sqrt_w
+        # (Sparse X too: a tall fold's block has fewer columns than rows.)
+        B = fold.centred(train) * sqrt_w[:, None]
+        U, s, Vt = scipy.linalg.svd(B, full_matrices=False, check_finite=False)
+        keep = s > self._cutoff(fold, s[0] if s.size else 0.0)
+        return fold.centred(test) @ (Vt[keep].T / s[keep]), U[:, keep].T * sqrt_w
+
+    def validation_residual(self, fold, residual):
+        """Held-out residual of the fold's finished model (zero elsewhere).
+
+        ``residual`` is the fold's path residual (predictions minus targets)
+        on all rows.
+        """
+        train, test, A, Bt = self.maps[fold]
+        fitted = A @ residual[train] if Bt is None else A @ (Bt @ residual[train])
+        out = np.zeros(self.n)
+        out[test] = residual[test] - fitted
+        return out
+
+
+class _Fold:
+    """A fold's rows, offset and weights, and its centred blocks of ``X``."""
+
+    def __init__(self, X, train, test, offset, sqrt_w, centre):
+        self.X, self.train, self.test, self.centre = X, train, test, centre
+        self.offset, self.sqrt_w = offset, sqrt_w
+        self.weight_sum = sqrt_w @ sqrt_w
+        self.n_train, self.n_features = train.size, X.shape[1]
+
+    def centred(self, rows):
+        """``X[rows] - offset`` as a dense array."""
+        block = self.X[rows]
+        block = block.toarray() if sp.issparse(block) else np.array(block)
+        return block - self.offset
+
+
+def _floor(Bt, targets, weighted_targets):
+    """Least relative training loss: the part of ``W^1/2 t`` outside range(B).
+
+    ``Bt = U^T W^1/2`` with ``U`` an orthonormal basis of the range of ``B``
+    (``None``: ``B`` has full row rank, the floor is 0), so ``Bt @ t`` holds
+    the coordinates of the part a linear model fits.
+    """
+    size = np.abs(targets).max(initial=0.0)
+    if Bt is None or size == 0:
+        return 0.0
+    energy = (weighted_targets / size) @ (weighted_targets / size)
+    fitted = Bt @ (targets / size)
+    return float(np.clip(1.0 - (fitted @ fitted) / energy, 0.0, 1.0))
