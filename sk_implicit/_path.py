@@ -27,19 +27,26 @@ Three ideas make the integration cheap (``_Integrator``):
   column scale below 1e-10 of the scale of ``y``) is left out of the
   residual. Its ``theta_j`` changes by ``-4 x_j^T R / m`` where ``R`` is the
   sum over steps of ``eta W e``, so it is brought up to date exactly by one
-  product ``X^T R`` when the working set is refreshed. Between refreshes, the
-  Cauchy-Schwarz bound ``|x_j^T R| <= ||x_j|| ||R||`` certifies that no left-out
-  coordinate can have started to matter.
+  product ``X^T R`` when the working set is refreshed. Between refreshes, a
+  bound on the left-out coordinates' growth (their gradient at the refresh,
+  plus Cauchy-Schwarz ``|x_j^T (e - e_r)| <= ||x_j|| ||e - e_r||`` for its
+  change) says when one of them could have started to matter, and the
+  working set is refreshed then. The bound is a heuristic, not a proof: the
+  change of the residual over a step is estimated from its end points (a
+  step's error control keeps it smooth), and a refresh that finds a
+  coordinate already past its margin simply takes it in.
 - Linearly implicit steps. The coordinates whose curvature would limit an
   explicit step are advanced by a linearly implicit (Rosenbrock-Euler) step,
   ``(I + 4 eta H D) dtheta = -4 eta g`` with ``D = dbeta/dtheta``, which is
   stable for any step: long plateaus of the flow, where the learned
   coordinates sit at a least-squares solution while the next ones grow, are
   crossed in a few steps.
-- Steps chosen by accuracy, not stability: a significant coordinate's
-  ``theta`` moves by at most ``DELTA_THETA`` per step, a small one may grow in
-  one step up to just past significance, and a step whose loss went up is
-  taken again with half the allowance.
+- Steps chosen by accuracy, not stability: ROS2, a second-order, L-stable
+  Rosenbrock (W-)method, with the difference of its first- and second-order
+  solutions as the local error estimate (relative, in ``beta``) and the usual
+  controller on the step; a small coordinate may grow in one step only to
+  just past significance (so its arrival is seen by the error estimate), and
+  a step whose loss went up anyway is undone and retried 4 times shorter.
 
 :func:`implicit_path` is the public entry point; the estimator
 (:mod:`._implicit`) runs its cross-validation folds and its final fit
@@ -47,11 +54,13 @@ through the same :class:`_Integrator`.
 """
 
 import numbers
+import warnings
 from dataclasses import dataclass, field, fields
 
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_X_y
 
 from ._base import centre_data, check_sample_weight
@@ -60,9 +69,11 @@ from ._threads import BlasThreads
 # Log of the contribution |beta_j| * scale_j (relative to the root mean square
 # of y) below which a coordinate is negligible and left out of the residual.
 LOG_NEGLIGIBLE = np.log(1e-10)
-# ... and above which it is significant: its step is limited by DELTA_THETA.
+# ... and above which it is significant (its arrival limits the step, and
+# below it the step's error is measured in absolute terms: _error_weight).
 LOG_SIGNIFICANT = np.log(1e-3)
-# Largest local error of one step in theta (a relative error in |beta|).
+# Largest local error of one step (relative, in beta): the default of
+# ImplicitRegInterpolator's path_tol is 0.05.
 TOLERANCE = 0.02
 # ROS2, the second-order, L-stable Rosenbrock method of Verwer et al. (1999).
 _GAMMA = 1.0 + 1.0 / np.sqrt(2.0)
@@ -183,7 +194,7 @@ class PathState:
     n_steps: np.ndarray = _per_path()  # (K,) accepted steps
     next_capture: np.ndarray = _per_path()  # (K,) index into capture times
     initial_gradient: np.ndarray = _per_path()  # (K,) ||g(0)||_inf
-    # Step control: a step whose loss went up is undone, the allowance halved.
+    # Step control: a step whose loss went up is undone, the next one 4x shorter.
     proposal: np.ndarray = _per_path()  # (K,) the error controller's next step
     last_loss: np.ndarray = _per_path()  # (K,) loss before the last step
     last_eta: np.ndarray = _per_path()  # (K,)
@@ -231,7 +242,6 @@ class StepRecord:
     initial_gradient: np.ndarray
     n_iter: int
     coef: object = None
-    n_active: np.ndarray = None  # (K,) coordinates above 1e-2 of the scale
 
 
 class DivergenceError(FloatingPointError):
@@ -296,8 +306,8 @@ class _Integrator:
         coordinate's size is judged); zero for constant columns, which the
         flow never moves.
     tolerance : float
-        Largest local error of a step in any ``theta_j`` (a relative error in
-        ``beta_j``).
+        Largest local error of a step in any ``beta_j``: relative, or
+        absolute below its significance size (:meth:`_error_weight`).
     """
 
     def __init__(self, problems, column_scale, *, tolerance=TOLERANCE):
@@ -306,6 +316,8 @@ class _Integrator:
         self.log_scale = np.full(problems.n_features, -np.inf)
         moving = column_scale > 0
         self.log_scale[moving] = np.log(column_scale[moving])
+        # Constant columns: their gradient is round-off, their theta stays 0.
+        self.frozen = ~moving
         self.curvature_diag = column_scale**2  # H_jj
         X = problems.X
         squares = (
@@ -351,6 +363,7 @@ class _Integrator:
         update, gradient = both[:K], both[K:]
         if hasattr(self, "columns"):
             update[:, self.columns.index] = 0.0  # the working set is current
+        update[:, self.frozen] = 0.0
         update *= 4.0
         state.theta -= update
         state.accumulated[:] = 0.0
@@ -535,11 +548,32 @@ class _Integrator:
             r[k] += _GAMMA * eta[k] * sub.weight[k] * (XS @ (sqrt_d * z))
         return -4.0 * sub.column_products(r, self.columns), r
 
+    def _error_weight(self, theta, log_init):
+        """Converts an error in ``theta_j`` into a relative error in ``beta_j``.
+
+        An error ``e`` in ``theta_j`` moves ``beta_j`` by ``e D_j``
+        (``D_j = dbeta/dtheta``). It is measured against
+        ``max(|beta_j|, min(D_j, atol_j))``, ``atol_j`` the size at which the
+        coordinate becomes significant (``LOG_SIGNIFICANT``): in the
+        exponential regime (``|theta_j|`` large) ``D_j ~ |beta_j|`` and the
+        weight is 1, the error in ``theta`` itself; near ``theta_j = 0`` with
+        a large ``init_scale`` (the linear, ridge-like regime, where ``theta``
+        barely moves while ``beta`` does) it is a relative error in
+        ``beta_j``, or an absolute one below ``atol_j``. The weight is >= 1.
+        """
+        a = np.abs(theta)
+        log_d = log_init + a + np.log1p(np.exp(-2.0 * a))
+        with np.errstate(divide="ignore"):
+            log_beta = log_init + a + np.log(-np.expm1(-2.0 * a))
+        log_atol = LOG_SIGNIFICANT - self.log_scale[self.columns.index]
+        return np.exp(log_d - np.maximum(log_beta, np.minimum(log_d, log_atol)))
+
     def _advance(self, state, sub, ev, eta):
         """One step of ROS2, with its error estimate (module docstring).
 
-        Problems whose local error in ``theta`` exceeds the tolerance do not
-        move; the controller proposes their next step.
+        Problems whose local error (relative, in ``beta``: see
+        :meth:`_error_weight`) exceeds the tolerance do not move; the
+        controller proposes their next step.
         """
         blocks, eta = self._implicit_blocks(sub, ev.theta, eta)
         # A trial step far too long can overflow: it is then rejected (its
@@ -553,8 +587,11 @@ class _Integrator:
             k2, r2 = self._stage(sub, blocks, sub.weight * residual_mid - 2.0 * r1, eta)
             theta_step = eta[:, None] * (1.5 * k1 + 0.5 * k2)
             accumulated_step = eta[:, None] * (1.5 * r1 + 0.5 * r2)
-            # Local error: the second-order step against the first-order one.
-            error = np.abs(eta[:, None] * 0.5 * (k1 + k2)).max(axis=1, initial=0.0)
+            # Local error: the second-order step against the first-order one,
+            # measured in beta (see _error_weight).
+            error = np.abs(eta[:, None] * 0.5 * (k1 + k2))
+            error *= self._error_weight(ev.theta, log_init)
+            error = error.max(axis=1, initial=0.0)
             finite = np.isfinite(theta_step).all(axis=1) & np.isfinite(
                 accumulated_step
             ).all(axis=1)
@@ -677,12 +714,6 @@ class _Integrator:
                     initial_gradient=state.initial_gradient,
                     n_iter=n_iter,
                     coef=lambda row, state=state: self._full_coef(state, row),
-                    n_active=(
-                        sub.log_init[:, None]
-                        + np.abs(ev.theta)
-                        + self.log_scale[self.columns.index]
-                        >= np.log(1e-2)
-                    ).sum(axis=1),
                 )
                 stop = stop | np.asarray(observer(record), dtype=bool)
             if n_iter == max_iter:
@@ -748,27 +779,41 @@ class _Integrator:
             sub = self._subproblems(np.array([k]))
             update = sub.column_products(state.accumulated[row][None, :])[0]
             update[self.columns.index] = 0.0
+            update[self.frozen] = 0.0
             theta -= 4.0 * update
         return _beta(theta, self.problems.log_init[k])
 
 
 def column_scale(X, weight, offset):
-    """Weighted standard deviation of each column (``offset``: its centre)."""
+    """Weighted standard deviation of each column (``offset``: its centre).
+
+    Computed from the deviations themselves, not as ``E[x^2] - mean^2``,
+    which cancels catastrophically for a column with a large mean.
+    """
     m = weight.sum()
+    centre = np.zeros(X.shape[1]) if offset is None else offset
     if sp.issparse(X):
-        sq = np.asarray(X.multiply(X).T @ weight).ravel() / m
-        mean = np.asarray(X.T @ weight).ravel() / m
+        X = sp.csr_array(X)
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        cols, w = X.indices, weight[rows]
+        mean = np.bincount(cols, weights=w * X.data, minlength=X.shape[1]) / m
+        # Deviations from the mean on the non-zeros, and of the zeros.
+        dev = X.data - mean[cols]
+        on_zeros = m - np.bincount(cols, weights=w, minlength=X.shape[1])
+        full = np.bincount(cols, minlength=X.shape[1]) == X.shape[0]
+        on_zeros = np.where(full, 0.0, np.maximum(on_zeros, 0.0))
+        var = np.bincount(cols, weights=w * dev * dev, minlength=X.shape[1])
+        var = (var + on_zeros * mean**2) / m + (mean - centre) ** 2
+        size = np.sqrt(
+            np.bincount(cols, weights=w * X.data**2, minlength=X.shape[1]) / m
+        )
     else:
-        sq = weight @ (X * X) / m
-        mean = weight @ X / m
-    if offset is None:
-        var = sq
-    else:
-        var = sq - 2.0 * offset * mean + offset**2
+        dev = X - centre
+        var = weight @ (dev * dev) / m
+        size = np.sqrt(weight @ (X * X) / m)
     scale = np.sqrt(np.maximum(var, 0.0))
     # Columns that are constant to rounding do not move the flow.
-    rounding = 64 * np.finfo(np.float64).eps * np.sqrt(np.maximum(sq, 0.0))
-    scale[scale <= rounding] = 0.0
+    scale[scale <= 64 * np.finfo(np.float64).eps * size] = 0.0
     return scale
 
 
@@ -782,6 +827,7 @@ def implicit_path(
     sample_weight=None,
     fit_intercept=True,
     max_iter=10_000,
+    path_tol=0.05,
 ):
     """Coefficients of the Hadamard part ``w*w - u*u`` along its gradient flow.
 
@@ -823,7 +869,15 @@ def implicit_path(
     fit_intercept : bool, default=True
         Whether to centre ``X`` and ``y`` by their weighted means.
     max_iter : int, default=10000
-        Maximum number of integration steps (per path).
+        Maximum number of integration steps (for all paths together). If it
+        stops the integration before the last time, a
+        :class:`~sklearn.exceptions.ConvergenceWarning` says so and the
+        coefficients at the times not reached are NaN.
+    path_tol : float, default=0.05
+        Accuracy of the integration: the largest local error of a step,
+        relative, in any coefficient (absolute, in units of ``1e-3`` of the
+        root mean square of ``y`` over the column's scale, for coefficients
+        below that size). As :class:`ImplicitRegInterpolator`'s ``path_tol``.
 
     Returns
     -------
@@ -869,37 +923,80 @@ def implicit_path(
     >>> bool(np.all(learned[coef != 0]))
     True
     """
-    scales = np.atleast_1d(np.asarray(init_scale, dtype=float))
-    if scales.ndim != 1 or not np.all((scales > 0) & (scales <= 1e50)):
-        raise ValueError(
-            f"init_scale must be positive and at most 1e50, got {init_scale!r}."
-        )
-    if not isinstance(n_times, numbers.Integral) or n_times < 1:
-        raise ValueError(f"n_times must be a positive integer, got {n_times!r}.")
+    scales = check_init_scales(init_scale)
+    _check_positive_int(n_times, "n_times")
+    _check_positive_int(max_iter, "max_iter")
+    if not (isinstance(path_tol, numbers.Real) and 0 < path_tol <= 1):
+        raise ValueError(f"path_tol must be a number in (0, 1], got {path_tol!r}.")
+    if times is not None:
+        times = np.asarray(times, dtype=float)
+        if (
+            times.ndim != 1
+            or times.size == 0
+            or not np.all(np.isfinite(times))
+            or np.any(times < 0)
+            or np.any(np.diff(times) < 0)
+        ):
+            raise ValueError(
+                "times must be a non-empty, non-decreasing 1d array of finite "
+                f"times >= 0; got {times!r}."
+            )
     data = validate_path_input(X, y, sample_weight, fit_intercept)
     problems, coef_scale, scale = build_problems(
         data, scales, fit_intercept=fit_intercept
     )
-    integrator = _Integrator(problems, scale)
+    integrator = _Integrator(problems, scale, tolerance=path_tol)
     if times is None:
         start = first_activation_time(problems, scale)
         grid = np.geomspace(1.0, 10.0, n_times)
         capture = [start[k] * grid for k in range(scales.size)]
     else:
-        t = np.asarray(times, dtype=float)
-        if t.ndim != 1 or np.any(t < 0) or np.any(np.diff(t) < 0):
-            raise ValueError("times must be a non-decreasing 1d array of times >= 0.")
-        capture = [t] * scales.size
+        capture = [times] * scales.size
     result = integrator.run(
         t_end=np.array([c[-1] for c in capture]),
         max_iter=max_iter,
         capture_times=capture,
     )
     coefs = np.stack([c.T for c in result["captured"]]) * coef_scale
+    if result["max_iter"]:
+        # The captures past the time reached were never computed.
+        for k, c in enumerate(capture):
+            coefs[k][:, c > result["time"][k] * (1 + 1e-12)] = np.nan
+        reached = ", ".join(f"{t:.3g}" for t in result["time"])
+        warnings.warn(
+            f"implicit_path stopped after max_iter={max_iter} steps at time "
+            f"{reached}, before the last time requested; the coefficients at "
+            "later times are NaN. Increase max_iter.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     times_out = np.stack(capture)
     if np.ndim(init_scale) == 0:
         return times_out[0], coefs[0]
     return times_out, coefs
+
+
+def check_init_scales(init_scale):
+    """``init_scale`` as a non-empty 1d array of values in (0, 1e50]."""
+    try:
+        scales = np.atleast_1d(np.asarray(init_scale, dtype=float))
+    except (TypeError, ValueError):
+        scales = np.empty(0)
+    if (
+        scales.ndim != 1
+        or scales.size == 0
+        or not np.all((scales > 0) & (scales <= 1e50))
+    ):
+        raise ValueError(
+            "init_scale must be a positive number at most 1e50, or a non-empty "
+            f"array of them; got {init_scale!r}."
+        )
+    return scales
+
+
+def _check_positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
 
 
 def validate_path_input(X, y, sample_weight, fit_intercept):

@@ -11,36 +11,72 @@ threads the caller had (which joblib's workers, e.g. under
 threadpoolctl is a dependency of scikit-learn.
 """
 
-from contextlib import nullcontext
+import threading
+from contextlib import contextmanager
 
 from threadpoolctl import ThreadpoolController
 
 # Multiply-adds from which a product uses the caller's BLAS threads.
 LARGE_PRODUCT = 2e7
 
+# BLAS thread limits are global to the process, and fits may run in several
+# Python threads at once (joblib's threading backend): the first fit to enter
+# limits BLAS to one thread and the last to leave restores the caller's
+# setting; a large product uses the caller's threads only while a single fit
+# is running (under the lock, so no other fit changes the limit meanwhile).
+_lock = threading.RLock()
+_active = 0
+_restore = None  # threadpoolctl's limiter of the first entrant
+_caller = 1  # the BLAS threads the process had before the first entrant
+
+
+def _blas_threads(controller):
+    return max(
+        (lib["num_threads"] for lib in controller.info() if lib["user_api"] == "blas"),
+        default=1,
+    )
+
 
 class BlasThreads:
-    """The caller's BLAS threads, and contexts to use one or all of them."""
+    """One BLAS thread for the integration, the caller's for large products."""
 
     def __init__(self):
         self._controller = ThreadpoolController()
-        self.caller = max(
-            (
-                lib["num_threads"]
-                for lib in self._controller.info()
-                if lib["user_api"] == "blas"
-            ),
-            default=1,
-        )
 
+    @contextmanager
     def single(self):
-        """One BLAS thread (a context manager)."""
-        if self.caller <= 1:
-            return nullcontext()
-        return self._controller.limit(limits=1, user_api="blas")
+        """One BLAS thread while the context is open (a context manager)."""
+        global _active, _restore, _caller
+        with _lock:
+            if _active == 0:
+                _caller = _blas_threads(self._controller)
+                _restore = (
+                    self._controller.limit(limits=1, user_api="blas")
+                    if _caller > 1
+                    else None
+                )
+            _active += 1
+        try:
+            yield
+        finally:
+            with _lock:
+                _active -= 1
+                if _active == 0 and _restore is not None:
+                    _restore.restore_original_limits()
+                    _restore = None
 
+    @contextmanager
     def for_product(self, work):
-        """The caller's threads if ``work`` multiply-adds make it worth it."""
-        if self.caller <= 1 or work < LARGE_PRODUCT:
-            return nullcontext()
-        return self._controller.limit(limits=self.caller, user_api="blas")
+        """The caller's threads if ``work`` multiply-adds make it worth it.
+
+        Only inside :meth:`single` and while no other fit is running.
+        """
+        if _caller <= 1 or work < LARGE_PRODUCT or _active != 1:
+            yield
+            return
+        with _lock:
+            if _active != 1:
+                yield
+                return
+            with self._controller.limit(limits=_caller, user_api="blas"):
+                yield
