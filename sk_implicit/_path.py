@@ -784,11 +784,15 @@ class _Integrator:
         return _beta(theta, self.problems.log_init[k])
 
 
-def column_scale(X, weight, offset):
+def column_scale(X, weight, offset, origin=None, *, eps=np.finfo(np.float64).eps):
     """Weighted standard deviation of each column (``offset``: its centre).
 
     Computed from the deviations themselves, not as ``E[x^2] - mean^2``,
-    which cancels catastrophically for a column with a large mean.
+    which cancels catastrophically for a column with a large mean. A column
+    whose spread is round-off of its size is constant (scale 0); ``origin``
+    is the offset that centring already removed from ``X`` (dense ``X``), so
+    that its size is that of the caller's column; ``eps`` that of the
+    caller's dtype.
     """
     m = weight.sum()
     centre = np.zeros(X.shape[1]) if offset is None else offset
@@ -811,9 +815,11 @@ def column_scale(X, weight, offset):
         dev = X - centre
         var = weight @ (dev * dev) / m
         size = np.sqrt(weight @ (X * X) / m)
+    if origin is not None:
+        size = np.sqrt(size**2 + origin**2)
     scale = np.sqrt(np.maximum(var, 0.0))
     # Columns that are constant to rounding do not move the flow.
-    scale[scale <= 64 * np.finfo(np.float64).eps * size] = 0.0
+    scale[scale <= 64 * eps * size] = 0.0
     return scale
 
 
@@ -1047,8 +1053,13 @@ def build_problems(data, scales, *, fit_intercept, folds=None):
         if data.implicit_offset is None
         else data.implicit_offset.astype(np.float64)
     )
+    eps = np.finfo(X.dtype).eps
     X = sp.csc_array(X, dtype=np.float64) if sp.issparse(X) else X.astype(np.float64)
-    scale = column_scale(X, weight, full_offset if fit_intercept else None)
+    # (Dense X arrives centred: its removed means give the columns' sizes.)
+    origin = None if sp.issparse(X) else np.asarray(data.X_offset, dtype=np.float64)
+    scale = column_scale(
+        X, weight, full_offset if fit_intercept else None, origin, eps=eps
+    )
     moving = scale > 0
     x_scale = 1.0
     if moving.any():
@@ -1059,9 +1070,14 @@ def build_problems(data, scales, *, fit_intercept, folds=None):
         full_offset = full_offset / x_scale
     y = data.y.astype(np.float64)
     peak = np.abs(y).max() if y.size else 0.0
+    y_scale = 0.0
     if peak > 0:  # (y / peak)^2 cannot overflow
         y_scale = peak * float(np.sqrt(np.average((y / peak) ** 2, weights=weight)))
-    else:
+    # A centred y that is round-off of the caller's y (a constant y whose
+    # mean is not exact in floating point) is zero: nothing to fit.
+    if y_scale <= 64 * np.finfo(data.y.dtype).eps * abs(float(data.y_offset)):
+        y, y_scale = np.zeros_like(y), 0.0
+    if y_scale == 0:
         y_scale = 1.0  # constant y: beta = 0 interpolates
     y = y / y_scale
     if folds is None:

@@ -45,12 +45,8 @@ Profiles (environment variable ``SK_IMPLICIT_HYPOTHESIS``):
   for a search before a release:
   ``SK_IMPLICIT_HYPOTHESIS=long python -m pytest tests/test_properties.py``.
 
-The regression tests at the end reproduce defects this suite found, now
-fixed. Core defects not yet fixed are reproduced by ``test_defect_*`` tests,
-marked ``xfail(strict=True)``; where such a defect would fail
-or hang a property test, the strategies avoid its trigger
-(:func:`_implicit_safe`, :func:`centring_rounds`), and the docstring there
-names the test that covers it.
+The regression tests at the end reproduce defects this suite found, all
+fixed; the strategies avoid no trigger of a known defect.
 """
 
 import os
@@ -74,7 +70,6 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LassoCV, Ridge
-from sklearn.model_selection import KFold
 from threadpoolctl import threadpool_limits
 
 from sk_implicit import (
@@ -343,63 +338,6 @@ SIZES = {
     "Residual": dict(max_n=10, max_d=12),
     "ImplicitReg": dict(max_n=8, max_d=10),
 }
-
-
-def _implicit_safe(problem, estimator):
-    """Whether ``problem`` avoids the trigger of a known hang of the core.
-
-    A zero centred ``X`` on the training rows of a cross-validation fold
-    (identical rows, say; KFold(3) of a few rows) makes a "cv" fit loop
-    forever in its integrator while its memory grows
-    (:func:`test_cv_fold_with_identical_training_rows`): such problems are
-    not drawn with ``dense_start="cv"``. Nor are problems whose centring
-    rounds (:func:`centring_rounds`) with ``dense_start=inf``.
-    """
-    if estimator.dense_start == np.inf:
-        return not centring_rounds(problem)
-    if estimator.dense_start != "cv":
-        return True
-    X = problem.X.astype(np.float64)
-    n = X.shape[0]
-    w = np.ones(n) if problem.sample_weight is None else problem.sample_weight
-    w = w.astype(np.float64)
-    if n < estimator.cv:
-        return True  # the estimator raises a clear error
-    # The estimator's folds: KFold on all rows, then the rows of zero weight
-    # dropped.
-    for train, _ in KFold(estimator.cv).split(X):
-        train = train[w[train] > 0]
-        if train.size == 0:
-            continue  # the estimator raises a clear error
-        Xt = X[train]
-        if problem.fit_intercept:
-            Xt = Xt - np.average(Xt, axis=0, weights=w[train])
-        if not np.abs(Xt).max() > 0:
-            return False
-    return True
-
-
-def centring_rounds(problem):
-    """Whether, with ``fit_intercept``, a column of ``X`` or ``y`` is
-    constant (and not zero) on the kept rows, so that its centring may leave
-    rounding instead of zeros. The core then takes that rounding for data:
-    such a column counts among the moving columns when it scales ``X``,
-    which changes the time units of the path
-    (:func:`test_defect_constant_column_changes_the_time_units`), and such
-    a ``y`` is fitted as if it were signal: with ``dense_start=inf`` until
-    ``max_iter`` (:func:`test_defect_constant_y_runs_to_max_iter`).
-    ImplicitRegInterpolator is not drawn with ``dense_start=inf`` on such
-    problems, and the comparisons of paths (implicit_path, and
-    ImplicitRegInterpolator's) between inputs whose centring rounds
-    differently (sparse and dense, a weight of 2 and a duplicated row)
-    skip them."""
-    if not problem.fit_intercept:
-        return False
-    X, y = problem.X, problem.y
-    if problem.sample_weight is not None:
-        X, y = X[problem.sample_weight > 0], y[problem.sample_weight > 0]
-    constant_x = (X.max(axis=0) == X.min(axis=0)) & (X[0] != 0)
-    return bool(constant_x.any() or (y.max() == y.min() and y[0] != 0))
 
 
 # --- The judge -----------------------------------------------------------------
@@ -714,13 +652,10 @@ def _family_test(body, kind, family):
 def draw_case(data, family, estimator_kwargs=None, **problem_kwargs):
     """A problem and an estimator of ``family`` for it.
 
-    ImplicitRegInterpolator gets smaller problems (it is the slowest) and
-    none that trigger the core files' known defects (:func:`_implicit_safe`).
+    ImplicitRegInterpolator gets smaller problems (it is the slowest).
     """
     problem = data.draw(problems(**dict(SIZES[family], **problem_kwargs)))
     estimator = data.draw(FAMILIES[family](problem, **(estimator_kwargs or {})))
-    if family == "ImplicitReg":
-        assume(_implicit_safe(problem, estimator))
     n, d = problem.X.shape
     shape = (
         "n=1"
@@ -836,9 +771,6 @@ def _sparse_and_dense_agree(data, family):
     """Sparse and dense X give the same model (when both fits converge)."""
     problem, estimator = draw_case(data, family, sparse=("csr", "csc", "coo"))
     dense = Problem(**{**problem.__dict__, "sparse_format": None})
-    if family == "ImplicitReg" and centring_rounds(problem):
-        event("skipped: centring rounds")
-        return
     m_sparse = _fit_quietly(estimator, problem)
     m_dense = _fit_quietly(estimator, dense)
     if failed(m_sparse, m_dense):
@@ -894,9 +826,6 @@ def _weight_two_is_a_duplicated_row(data, family):
     )
     i = data.draw(st.integers(0, len(problem.y) - 1))
     weighted, duplicated = _duplicate_row(problem, i)
-    if family == "ImplicitReg" and centring_rounds(weighted):
-        event("skipped: centring rounds")
-        return
     m_weighted = _fit_quietly(estimator, weighted)
     m_duplicated = _fit_quietly(estimator, duplicated)
     if failed(m_weighted, m_duplicated):
@@ -1124,19 +1053,16 @@ def test_implicit_path_properties(case):
         assert after <= before * (1 + 1e-8) + floor
 
     # Sparse X: the same path, to the integrator's accuracy.
-    if problem.sparse_format is None and not centring_rounds(problem):
+    if problem.sparse_format is None:
         sparse_problem = Problem(**{**problem.__dict__, "sparse_format": "csr"})
         _, sparse_coefs = _path(sparse_problem, init_scale, times)
         _assert_same_path(sparse_coefs, coefs)
 
     # A weight of 2 is a duplicated row.
     weighted, duplicated = _duplicate_row(problem, 0)
-    if not centring_rounds(weighted):
-        _, weighted_coefs = _path(weighted, init_scale, times)
-        _, duplicated_coefs = _path(duplicated, init_scale, times)
-        _assert_same_path(weighted_coefs, duplicated_coefs)
-    else:
-        event("skipped: centring rounds")
+    _, weighted_coefs = _path(weighted, init_scale, times)
+    _, duplicated_coefs = _path(duplicated, init_scale, times)
+    _assert_same_path(weighted_coefs, duplicated_coefs)
 
     # y is scaled to unit root mean square (times and init_scale are
     # relative to it): scaling y by a power of two scales the path exactly.
@@ -1250,8 +1176,8 @@ def test_cv_fold_with_identical_training_rows():
     # rows: the third fold trains on them), so its centred X is zero: its
     # path is beta = 0, and the fit goes on with the other folds. Run in a
     # subprocess stopped after 5 s (a fit takes ~0.05 s): a fit that hangs
-    # fails instead of stopping the suite. The property tests do not draw
-    # this case (_implicit_safe).
+    # fails instead of stopping the suite (it ran to max_iter, 14 s, before
+    # each fold's progress was measured against its least-squares floor).
     result = _run_with_timeout(
         """
         rng = np.random.RandomState(0)
@@ -1348,19 +1274,13 @@ def test_hadamard_part_alone_stops_at_least_squares():
     assert_allclose(model.coef_, MinL2Interpolator().fit(X, y).coef_, rtol=1e-4)
 
 
-@pytest.mark.xfail(strict=True, reason="core: a rounding-constant column counts")
-def test_defect_constant_column_changes_the_time_units():
-    # build_problems (_path.py) scales X so that the root mean square of the
-    # standard deviations of its moving columns is 1; column_scale drops a
-    # column whose deviation is below 64 eps of its root mean square, but on
-    # dense X centred beforehand, a constant column of 0.1 is left with
-    # rounding (1.4e-17) as its deviation and its mean square: it counts as
-    # a fourth moving column, and the time units change by sqrt(4/3): the
-    # path with it is 4/3 of the path without it at small times. Expected:
-    # a constant column changes nothing (it is centred away). Found by the
-    # weight-2 / duplicated-row property (test_implicit_path_properties and
-    # ImplicitRegInterpolator with a fixed dense_start): the duplicated
-    # row's centring rounds where the weight's does not.
+def test_a_constant_column_does_not_change_the_time_units():
+    # On dense X centred beforehand, a constant column of 0.1 is left with
+    # rounding (1.4e-17): its size is judged on the caller's column (with
+    # its mean), so it is constant, not a fourth moving column that would
+    # change the time units by sqrt(4/3). Found by the weight-2 /
+    # duplicated-row property: the duplicated row's centring rounds where
+    # the weight's does not.
     rng = np.random.RandomState(0)
     X, y = rng.randn(7, 4), rng.randn(7)
     X[:, 3] = 0.1  # its mean rounds: 0.1 - mean = 1.4e-17
@@ -1370,18 +1290,14 @@ def test_defect_constant_column_changes_the_time_units():
     assert_allclose(with_it[:3], without, rtol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="core: a constant y is fitted as signal")
-def test_defect_constant_y_runs_to_max_iter():
-    # y = 0.1 everywhere: centred, it is rounding (-1.4e-17), which
-    # build_problems scales to unit root mean square and the Hadamard part
-    # alone (dense_start=inf) then fits as signal, until max_iter (10000
-    # steps, ~4 s by default; 300 here) with a ConvergenceWarning and
-    # converged_=False, although the model interpolates (relative training
-    # MSE ~1e-14 in fit_outcome, which judges a constant y by its size).
-    # Expected: beta = 0 at once, as for y = 4.0 (whose centring is exact).
+def test_a_y_constant_to_rounding_is_not_fitted_as_signal():
+    # y = 0.1 everywhere: centred, it is rounding (-1.4e-17) of its mean,
+    # hence zero: beta = 0 at once, as for y = 4.0 (whose centring is
+    # exact), not 10000 steps fitting rounding and a ConvergenceWarning.
     X = np.random.RandomState(0).randn(3, 2)
     model = ImplicitRegInterpolator(dense_start=np.inf, max_iter=300)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         model.fit(X, np.full(3, 0.1))
-    assert model.converged_
+    assert model.converged_ and model.n_iter_ <= 1
+    assert not model.coef_.any()
