@@ -17,7 +17,7 @@ from ._min_l2 import MinL2Interpolator
 from ._path import implicit_path
 from ._residual import ResidualInterpolator
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "ImplicitRegInterpolator",
