@@ -41,7 +41,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
-from ._base import centred_gram
+from ._base import _max_abs, centred_gram, pow2_exponent, times_pow2
 from ._min_l2 import _GRAM_MIN_RCOND
 
 
@@ -66,9 +66,17 @@ class FoldFinish:
     """
 
     def __init__(self, data, folds, fit_intercept):
-        X = data.X.astype(np.float64)
-        if sp.issparse(X):
-            X = sp.csr_array(X)
+        # Divided by a power of two (exact; Q and the floors do not change)
+        # so that the Gram matrices neither overflow nor underflow.
+        centre = data.implicit_offset
+        e = pow2_exponent(
+            max(_max_abs(data.X), 0.0 if centre is None else _max_abs(centre))
+        )
+        if sp.issparse(data.X):
+            X = sp.csr_array(data.X, dtype=np.float64, copy=True)
+            X.data = times_pow2(X.data, -e)
+        else:
+            X = times_pow2(data.X, -e)
         n, d = X.shape
         weight = (
             np.ones(n)
@@ -81,8 +89,7 @@ class FoldFinish:
         self.maps, floors = [], []
         # The rows' Gram matrix, centred once by the global offset (the
         # folds' offsets differ from it by about the columns' spread).
-        centre = data.implicit_offset
-        centre = np.zeros(d) if centre is None else centre.astype(np.float64)
+        centre = np.zeros(d) if centre is None else times_pow2(centre, -e)
         gram = None
         for train, test in folds:
             w = weight[train]

@@ -405,7 +405,8 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
             times, mse_path = curves[s].finish()
             grids.append(times)
             paths.append(mse_path)
-            mean = curves[s].mean or [0.0]  # no common time: the first
+            # No time every fold reached (max_iter): this scale cannot win.
+            mean = curves[s].mean or [np.inf]
             i = int(np.argmin(mean))
             best.append((mean[i], times[i], s))
             if reasons[s] is None:
@@ -467,7 +468,8 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         self.n_iter_ = int(result["n_iter"][0]) + int(not until_interpolation)
         self.time_curve_ = np.asarray(times)
         self.loss_curve_ = np.asarray(losses)
-        self.dense_start_ = float(times[-1]) if until_interpolation else float(time)
+        reached = until_interpolation or result["max_iter"]
+        self.dense_start_ = float(times[-1]) if reached else float(time)
 
         if until_interpolation:
             dense = np.zeros_like(sparse)

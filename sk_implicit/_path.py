@@ -63,7 +63,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_X_y
 
-from ._base import centre_data, check_sample_weight
+from ._base import _max_abs, centre_data, check_sample_weight, pow2_exponent, times_pow2
 from ._threads import BlasThreads
 
 # Log of the contribution |beta_j| * scale_j (relative to the root mean square
@@ -1060,9 +1060,19 @@ def build_problems(data, scales, *, fit_intercept, folds=None):
         else data.implicit_offset.astype(np.float64)
     )
     eps = np.finfo(X.dtype).eps
-    X = sp.csc_array(X, dtype=np.float64) if sp.issparse(X) else X.astype(np.float64)
+    # First divide by a power of two (exact) so that the squares below can
+    # neither overflow nor underflow, whatever the scale of X.
+    e = pow2_exponent(max(_max_abs(X), np.abs(data.X_offset).max(initial=0.0)))
+    if sp.issparse(X):
+        X = sp.csc_array(X, dtype=np.float64, copy=True)
+        X.data = times_pow2(X.data, -e)
+    else:
+        X = times_pow2(X, -e)
+    full_offset = times_pow2(full_offset, -e)
     # (Dense X arrives centred: its removed means give the columns' sizes.)
-    origin = None if sp.issparse(X) else np.asarray(data.X_offset, dtype=np.float64)
+    origin = (
+        None if sp.issparse(X) else times_pow2(np.asarray(data.X_offset, float), -e)
+    )
     scale = column_scale(
         X, weight, full_offset if fit_intercept else None, origin, eps=eps
     )
@@ -1103,9 +1113,17 @@ def build_problems(data, scales, *, fit_intercept, folds=None):
     k = scales.size
     if not fit_intercept:
         offsets, y_offsets = None, np.zeros(len(train_w))
+    targets = y[None, :] - np.asarray(y_offsets)[:, None]
+    # A fold whose training targets are constant to rounding has nothing to
+    # fit there (as for the whole y above); its held-out targets stay.
+    y_eps = 64 * np.finfo(data.y.dtype).eps
+    for f, w in enumerate(train_w):
+        rms = np.sqrt(w @ targets[f] ** 2 / w.sum())
+        if rms <= y_eps * (abs(float(data.y_offset)) / y_scale + abs(y_offsets[f])):
+            targets[f, w > 0] = 0.0
     problems = Problems(
         X,
-        y[None, :] - np.repeat(np.asarray(y_offsets), k)[:, None],
+        np.repeat(targets, k, axis=0),
         np.repeat(np.array(train_w), k, axis=0),
         np.tile(2.0 * np.log(scales), len(train_w)),
         offset=None if offsets is None else np.repeat(np.array(offsets), k, axis=0),
@@ -1113,7 +1131,7 @@ def build_problems(data, scales, *, fit_intercept, folds=None):
         if val_w is None
         else np.repeat(np.array(val_w), k, axis=0),
     )
-    return problems, y_scale / x_scale, scale
+    return problems, float(np.ldexp(y_scale / x_scale, -e)), scale
 
 
 def first_activation_time(problems, scale):

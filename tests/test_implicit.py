@@ -506,3 +506,54 @@ def test_several_init_scales_give_a_time_grid_per_scale(wide_problem):
     s = [1e-30, 1e-3].index(model.init_scale_)
     mean = model.cv_mse_path_[s].mean(axis=1)
     assert model.dense_start_ == model.cv_time_grid_[s, np.nanargmin(mean)]
+
+
+def test_a_fold_with_targets_constant_to_rounding_has_nothing_to_fit():
+    # y is 0.1 on the first fold's training rows: centred, round-off. That
+    # fold fits nothing (as a y constant to rounding), instead of holding
+    # the cross-validation at its start until max_iter.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 80))
+    y = np.r_[np.full(20, 0.1), rng.standard_normal(10)]
+    weight = rng.random(30) + 0.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = ImplicitRegInterpolator(cv=KFold(3), max_iter=3000)
+        model.fit(X, y, sample_weight=weight)
+    assert model.converged_ and model.stop_reason_ != "max_iter"
+
+
+def test_an_init_scale_no_fold_reached_cannot_win(wide_problem):
+    # With max_iter=10, the folds of init_scale=1e-300 reach no common time:
+    # that scale has no validation error, which must not count as 0.
+    X, y, _ = wide_problem
+    with pytest.warns(ConvergenceWarning):
+        model = ImplicitRegInterpolator(init_scale=[1e-2, 1e-300], max_iter=10)
+        model.fit(X, y)
+    assert model.init_scale_ == 1e-2
+
+
+def test_dense_start_is_the_time_reached_when_max_iter_stops_the_path(wide_problem):
+    X, y, _ = wide_problem
+    with pytest.warns(ConvergenceWarning, match="max_iter=5"):
+        model = ImplicitRegInterpolator(dense_start=1e6, max_iter=5).fit(X, y)
+    assert not model.converged_
+    assert model.dense_start_ == model.time_curve_[-1] < 1e6
+
+
+@pytest.mark.parametrize("factor", [1e170, 1e-170])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_x_beyond_1e150_is_still_equivariant(wide_problem, factor, sparse):
+    # Both the path and the folds' finish divide X by a power of two first:
+    # no Gram matrix or square overflows or underflows.
+    X, y, _ = wide_problem
+    X, y = X[:40, :300], y[:40]
+    reference = ImplicitRegInterpolator().fit(X, y)
+    Z = sp.csr_array(X * factor) if sparse else X * factor
+    model = ImplicitRegInterpolator().fit(Z, y)
+    assert model.converged_
+    assert model.dense_start_ == pytest.approx(reference.dense_start_, rel=1e-9)
+    # Dense: the same computation to round-off. Sparse: the finish is LSMR's
+    # (measured 2.6e-7 of the coefficients' scale).
+    atol = (1e-5 if sparse else 1e-12) * np.abs(reference.coef_).max()
+    np.testing.assert_allclose(model.coef_ * factor, reference.coef_, atol=atol)
