@@ -135,6 +135,28 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     return sample_weight
 
 
+def prepare_data(X, y, sample_weight, fit_intercept):
+    """:class:`CentredData` from a checked ``X`` and ``y``.
+
+    Sparse ``X`` as CSR, ``y`` in the dtype of ``X``, the weights checked,
+    the rows of zero weight dropped (``kept_rows`` says which were kept),
+    then centred.
+    """
+    if sp.issparse(X):
+        X = sp.csr_array(X)
+    y = y.astype(X.dtype, copy=False)
+    sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+    kept_rows = None
+    if sample_weight is not None:
+        keep = sample_weight > 0
+        if not np.all(keep):
+            X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
+            kept_rows = keep
+    data = centre_data(X, y, sample_weight, fit_intercept)
+    data.kept_rows = kept_rows
+    return data
+
+
 def centre_data(X, y, sample_weight, fit_intercept):
     """Centre ``X`` and ``y`` by their weighted means (if ``fit_intercept``).
 
@@ -528,19 +550,7 @@ class LinearInterpolatorMixin(RegressorMixin):
             y_numeric=True,
             multi_output=False,
         )
-        if sp.issparse(X):
-            X = sp.csr_array(X)
-        y = y.astype(X.dtype, copy=False)
-        sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        kept_rows = None
-        if sample_weight is not None:
-            keep = sample_weight > 0
-            if not np.all(keep):
-                X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
-                kept_rows = keep
-        data = centre_data(X, y, sample_weight, self.fit_intercept)
-        data.kept_rows = kept_rows
-        return data
+        return prepare_data(X, y, sample_weight, self.fit_intercept)
 
     def _set_intercept(self, coef, data):
         """Store ``coef_`` and ``intercept_`` (in the input's dtype).

@@ -13,7 +13,7 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 
-from ._base import LinearInterpolatorMixin, fit_outcome
+from ._base import LinearInterpolatorMixin, centred_matvec, fit_outcome
 from ._cv_finish import FoldFinish
 from ._min_l2 import solve_min_l2
 from ._path import (
@@ -474,7 +474,8 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         if until_interpolation:
             dense = np.zeros_like(sparse)
         else:
-            residual = data.y.astype(np.float64) - _centred_predict(data, sparse)
+            fitted = np.asarray(centred_matvec(data, sparse)).ravel()
+            residual = data.y.astype(np.float64) - fitted
             dense, _ = solve_min_l2(
                 replace(data, y=residual.astype(data.y.dtype)),
                 fit_intercept=self.fit_intercept,
@@ -555,10 +556,3 @@ def _full_column_rank(data):
         G -= w.sum() * np.outer(o, o)
     eigenvalues = np.linalg.eigvalsh(G)
     return bool(eigenvalues[-1] > 0 and eigenvalues[0] > 1e-10 * eigenvalues[-1])
-
-
-def _centred_predict(data, coef):
-    out = np.asarray(data.X @ coef).ravel()
-    if data.implicit_offset is not None:
-        out = out - data.implicit_offset @ coef
-    return out

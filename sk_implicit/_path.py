@@ -63,7 +63,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_X_y
 
-from ._base import _max_abs, centre_data, check_sample_weight, pow2_exponent, times_pow2
+from ._base import _max_abs, pow2_exponent, prepare_data, times_pow2
 from ._threads import BlasThreads
 
 # Log of the contribution |beta_j| * scale_j (relative to the root mean square
@@ -817,6 +817,9 @@ def column_scale(X, weight, offset, origin=None, *, eps=np.finfo(np.float64).eps
         size = np.sqrt(
             np.bincount(cols, weights=w * X.data**2, minlength=X.shape[1]) / m
         )
+    elif not np.any(centre):  # dense X arrives centred: no copy needed
+        var = weight @ (X * X) / m
+        size = np.sqrt(var)
     else:
         dev = X - centre
         var = weight @ (dev * dev) / m
@@ -1020,14 +1023,7 @@ def validate_path_input(X, y, sample_weight, fit_intercept):
         dtype=(np.float64, np.float32),
         y_numeric=True,
     )
-    if sp.issparse(X):
-        X = sp.csr_array(X)
-    y = y.astype(X.dtype, copy=False)
-    sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-    if sample_weight is not None:
-        keep = sample_weight > 0
-        X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
-    return centre_data(X, y, sample_weight, fit_intercept)
+    return prepare_data(X, y, sample_weight, fit_intercept)
 
 
 def build_problems(data, scales, *, fit_intercept, folds=None):
