@@ -17,6 +17,8 @@ standard Gaussians ``e`` and ``z``. Every true feature then has
 import numpy as np
 from sklearn.utils import check_random_state
 
+from sk_implicit.datasets import _sparse_target
+
 
 def _check_block(correlation, block_size):
     if not 0.0 <= correlation < 1.0:
@@ -53,13 +55,7 @@ def make_block_regression(
     X *= np.sqrt(1.0 - correlation)
     X += np.sqrt(correlation) * rng.standard_normal((n_samples, n_blocks))[:, block_of]
 
-    coef = np.zeros(n_features)
-    support = rng.choice(n_features, size=n_informative, replace=False)
-    if signal == "sign":
-        coef[support] = rng.choice([-1.0, 1.0], size=n_informative)
-    else:
-        coef[support] = rng.standard_normal(n_informative)
-    y = X @ coef + noise * rng.standard_normal(n_samples)
+    coef, y = _sparse_target(rng, X, n_informative, noise, signal)
     return X, y, coef
 
 

@@ -106,6 +106,18 @@ def make_sparse_regression(
         X[:, 1:] *= np.sqrt(1.0 - correlation**2)
         X = lfilter([1.0], [1.0, -correlation], X, axis=1)
 
+    coef, y = _sparse_target(rng, X, n_informative, noise, signal)
+    return X, y, coef
+
+
+def _sparse_target(rng, X, n_informative, noise, signal):
+    """A sparse ``coef`` on a random support and ``y = X @ coef + noise``.
+
+    ``signal="sign"`` draws its values in ``{-1, 1}``, ``"gaussian"`` from
+    a standard normal; ``rng`` is a ``RandomState``. Shared with the
+    benchmarks' designs, so that a design changes only ``X``.
+    """
+    n_samples, n_features = X.shape
     coef = np.zeros(n_features)
     support = rng.choice(n_features, size=n_informative, replace=False)
     if signal == "sign":
@@ -113,7 +125,7 @@ def make_sparse_regression(
     else:
         coef[support] = rng.standard_normal(n_informative)
     y = X @ coef + noise * rng.standard_normal(n_samples)
-    return X, y, coef
+    return coef, y
 
 
 def excess_risk(coef, true_coef, *, correlation=0.0):
