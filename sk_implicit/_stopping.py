@@ -120,6 +120,10 @@ class StoppingPolicy:
     floor: float = 1e-4
     # Grid index at which every fold had started to learn (None: not yet).
     learned_at: int | None = field(default=None, init=False)
+    # The mean curve's first minimum so far, and how much of it was read:
+    # each check reads only the new grid points (linear cost in all).
+    _best: int = field(default=0, init=False)
+    _read: int = field(default=0, init=False)
 
     def check(self, curves, train_losses):
         """Reason to stop all folds now, or None.
@@ -137,7 +141,11 @@ class StoppingPolicy:
             if not np.all(np.asarray(train_losses) <= self.learning):
                 return None  # nothing has moved yet: the curve is flat
             self.learned_at = last
-        best = int(np.argmin(mean))
+        for i in range(self._read, len(mean)):
+            if mean[i] < mean[self._best]:
+                self._best = i
+        self._read = len(mean)
+        best = self._best
         # Patience counts from the minimum, or from when learning started if
         # the minimum came before (the untrained model can be the best one
         # for a while, when the first coordinates learned are wrong).
