@@ -12,6 +12,7 @@ training loss at the policy's floor), which must choose the same time; and
 the cost, in integration steps of the cross-validation, of both.
 
     python benchmarks/bench_cv.py                 # sigma 0.5 1 2, 5 seeds
+    python benchmarks/bench_cv.py --first-seed 5  # seeds 5-9: how much 5 seeds vary
     python benchmarks/bench_cv.py --quick         # tiny, for the tests
 """
 
@@ -63,6 +64,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--noise", type=float, nargs="+", default=[0.5, 1.0, 2.0])
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--d", type=int, default=4000)
     parser.add_argument(
@@ -75,7 +77,7 @@ def main(argv=None):
     results = {}
     for noise in args.noise:
         rows = []
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             X, y, coef = make_sparse_regression(
                 args.n, args.d, 5, noise=noise, random_state=seed
             )

@@ -30,7 +30,7 @@ def _load(name):
 # The peers that need no optional package; abess's rows are added when abess is
 # installed (skglm's are left out: numba compiles it for ~20 s on first use).
 RISK_ESTIMATORS = ["oracle", "limit", "LassoCV", "MinL1", "MinL2", "LassoCV+l2"]
-RISK_ESTIMATORS += ["implicit"]
+RISK_ESTIMATORS += ["implicit", "implicit@best-time"]
 
 
 def test_bench_risk_runs(capsys, tmp_path):
@@ -65,6 +65,14 @@ def test_bench_risk_runs(capsys, tmp_path):
         # Interpolators interpolate; least squares on 2 of 30 samples cannot.
         for row in ["limit", "MinL1", "MinL2", "LassoCV+l2", "implicit"]:
             assert table[row]["interpolates"], row
+        assert table["implicit@best-time"]["interpolates"]
+        # The best time is searched on a grid holding the default's own time,
+        # on the same path integrated again (to path_tol = 5%, relative, per
+        # coefficient): it is never clearly worse than the default's choice.
+        for best, chosen in zip(
+            table["implicit@best-time"]["risks"], table["implicit"]["risks"]
+        ):
+            assert best <= 1.05 * chosen
         assert table["oracle"]["max_rel_mse"] > 1e-3
         for row in ["limit", "MinL2", "LassoCV+l2"]:  # closed forms: round-off
             assert table[row]["max_rel_mse"] < 1e-10
