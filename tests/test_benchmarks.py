@@ -399,3 +399,37 @@ def test_bench_cv_quick(capsys):
         assert row["full_time"] == row["chosen_time"]
         assert row["steps"] <= row["full_steps"]
     assert "target <= 1.3x" in capsys.readouterr().out
+
+
+def test_bench_depth_integrator_converges_to_implicit_path_at_depth_2():
+    # At N = 2 the depth flow is the library's path. The prototype is
+    # first-order: its error against implicit_path (integrated to 1e-4)
+    # halves with the log-step cap, and is a few percent at 0.01.
+    from bench_depth import depth_path
+
+    from sk_implicit import implicit_path
+
+    X, y, _ = make_sparse_regression(40, 200, 3, noise=0.5, random_state=0)
+    X, y = X - X.mean(axis=0), y - y.mean()
+    X, y = X / np.sqrt(np.mean(X**2)), y / np.sqrt(np.mean(y**2))
+    times = np.array([2.0, 6.0, 20.0, 50.0, 150.0])
+    _, reference = implicit_path(X, y, init_scale=1e-6, times=times, path_tol=1e-4)
+    errors = []
+    for dlog in (0.02, 0.01):
+        t, coefs = depth_path(X, y, 2, 1e-6, dlog=dlog)
+        at = np.array([np.interp(times, t, row) for row in coefs])
+        errors.append(np.abs(at - reference).max() / np.abs(reference).max())
+    assert 1.6 < errors[0] / errors[1] < 2.5
+    assert errors[1] < 0.03
+
+
+def test_bench_depth_quick(capsys):
+    # Every configuration runs and gives a finite, positive best risk.
+    results = _main("bench_depth")(
+        ["--quick", "--settings", "paper-0.5", "--seeds", "1"]
+    )
+    row = results["paper-0.5"]["rows"][0]
+    assert set(row) == {"seed", "limit", "2:1e-30", "3:0.001", "3:0.0001"}
+    risks = [row[key] for key in row if ":" in key]
+    assert all(np.isfinite(v) and v > 0 for v in risks)
+    assert "N=3,0.001" in capsys.readouterr().out
