@@ -36,6 +36,7 @@ import argparse
 import json
 import sys
 import time
+import warnings
 
 import numpy as np
 import scipy.linalg as sla
@@ -103,13 +104,20 @@ def depth_path(
         log_w += np.clip(step_w, -5 * dlog, 5 * dlog)
         log_u += np.clip(step_u, -5 * dlog, 5 * dlog)
         t += eta
+    else:
+        warnings.warn(
+            f"depth {N}, init_scale {init_scale:g}: {max_steps} steps before "
+            f"the training loss reached {loss_floor:g}; the path is cut short",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     times.append(t)
     coefs.append(beta)
     return np.array(times), np.array(coefs).T
 
 
 def best_time(X, y, true_coef, risk, depth, init_scale, dlog):
-    """Best finished risk on the path, its time, and the path's length in steps."""
+    """Best finished risk on the path, its time, and the number of records."""
     x_mean, y_mean = X.mean(axis=0), y.mean()
     Xc, yc = X - x_mean, y - y_mean
     # X and y divided by their RMS, as the library does (one factor for all

@@ -28,9 +28,10 @@ Estimators (``--estimators`` picks a subset, by these names):
   path. The default fit's path (its chosen ``init_scale_``) is finished (the
   minimum-l2 interpolant of its residual added, as the estimator does) at
   each of ``BEST_TIME_GRID`` geometric times from the first to 4x the last
-  time of its cross-validation grid, and the time of least *true* excess
-  risk is kept. No choice of the switch time, by cross-validation or
-  otherwise, does better on that path: where this row misses the goal, the
+  time of its cross-validation grid, then as many between the best one's
+  neighbours, and the time of least *true* excess risk is kept. No choice of
+  the switch time, by cross-validation or otherwise, does better on that
+  path (up to that grid): where this row misses the goal, the
   path is what misses it, not the time chosen on it.
 
 abess and skglm come from the optional ``bench`` extra; a missing one is
@@ -298,15 +299,29 @@ def fit_best_time(X, y, true_coef, base, risk):
     ``risk``): the best any switch time can do on that path. Each candidate
     is the path's coefficients plus the minimum-l2 interpolant of their
     residual, by ``residual_interpolator`` (the same finish as the ``limit``
-    row and, up to round-off, as the estimator's).
+    row and, up to round-off, as the estimator's). The time is searched on
+    ``BEST_TIME_GRID`` geometric times, then again on as many between the
+    best one's neighbours (the risk is smooth in the time between two
+    arrivals: the refinement moved it by up to 6% where one grid did not).
     """
     grid = np.ravel(base.cv_time_grid_)
     grid = grid[np.isfinite(grid)]
     times = np.union1d(
         np.geomspace(grid[0], 4.0 * grid[-1], BEST_TIME_GRID), [base.dense_start_]
     )
+    best = _best_on(X, y, base.init_scale_, times, risk)
+    k = int(np.searchsorted(times, best.dense_start_))
+    finer = np.geomspace(
+        times[max(k - 1, 0)], times[min(k + 1, times.size - 1)], BEST_TIME_GRID
+    )
+    refined = _best_on(X, y, base.init_scale_, finer, risk)
+    return refined if risk(refined.coef_) < risk(best.coef_) else best
+
+
+def _best_on(X, y, init_scale, times, risk):
+    """The finished model of least ``risk`` over ``times`` on the path."""
     _, path = implicit_path(
-        X, y, init_scale=base.init_scale_, times=times, fit_intercept=True
+        X, y, init_scale=init_scale, times=times, fit_intercept=True
     )
     best_risk, best = np.inf, None
     for k in range(times.size):

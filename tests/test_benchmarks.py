@@ -67,8 +67,9 @@ def test_bench_risk_runs(capsys, tmp_path):
             assert table[row]["interpolates"], row
         assert table["implicit@best-time"]["interpolates"]
         # The best time is searched on a grid holding the default's own time,
-        # on the same path integrated again (to path_tol = 5%, relative, per
-        # coefficient): it is never clearly worse than the default's choice.
+        # on the same path integrated again (to path_tol, so not to the same
+        # digits): never clearly worse than the default's choice. On the
+        # whole grid the largest ratio measured was 1.0045; 5% is a margin.
         for best, chosen in zip(
             table["implicit@best-time"]["risks"], table["implicit"]["risks"]
         ):
@@ -421,6 +422,51 @@ def test_bench_depth_integrator_converges_to_implicit_path_at_depth_2():
         errors.append(np.abs(at - reference).max() / np.abs(reference).max())
     assert 1.6 < errors[0] / errors[1] < 2.5
     assert errors[1] < 0.03
+
+
+def test_bench_depth_integrator_converges_at_depth_3():
+    # Against a stiff ODE solver (Radau, rtol 1e-10) on w and u themselves:
+    # first order, the error halves with the cap, about 1% at 0.01.
+    from bench_depth import depth_path
+    from scipy.integrate import solve_ivp
+
+    X, y, _ = make_sparse_regression(20, 40, 2, noise=0.5, random_state=0)
+    X, y = X - X.mean(axis=0), y - y.mean()
+    X, y = X / np.sqrt(np.mean(X**2)), y / np.sqrt(np.mean(y**2))
+    n, d = X.shape
+
+    def flow(t, z):
+        w, u = z[:d], z[d:]
+        g = X.T @ (X @ (w**3 - u**3) - y) / n
+        return np.concatenate([-3 * w**2 * g, 3 * u**2 * g])
+
+    times = np.geomspace(8.0, 200.0, 5)  # from before to after the arrivals
+    sol = solve_ivp(
+        flow,
+        (0, times[-1]),
+        np.full(2 * d, 0.05),
+        method="Radau",
+        t_eval=times,
+        rtol=1e-10,
+        atol=1e-14,
+    )
+    reference = sol.y[:d] ** 3 - sol.y[d:] ** 3
+    errors = []
+    for dlog in (0.02, 0.01):
+        t, coefs = depth_path(X, y, 3, 0.05, dlog=dlog)
+        at = np.array([np.interp(times, t, row) for row in coefs])
+        errors.append(np.abs(at - reference).max() / np.abs(reference).max())
+    assert 1.6 < errors[0] / errors[1] < 2.5
+    assert errors[1] < 0.02
+
+
+def test_bench_depth_warns_when_the_path_is_cut_short():
+    from bench_depth import depth_path
+
+    X, y, _ = make_sparse_regression(20, 40, 2, noise=0.5, random_state=0)
+    with pytest.warns(RuntimeWarning, match="cut short"):
+        times, _ = depth_path(X - X.mean(axis=0), y - y.mean(), 3, 0.05, max_steps=3)
+    assert times.size == 4  # the 3 steps' starts and the end
 
 
 def test_bench_depth_quick(capsys):
