@@ -33,6 +33,7 @@ them.
 """
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -43,6 +44,7 @@ import scipy.linalg as sla
 from _peers import oracle_ls, residual_interpolator
 from _timing import environment
 from bench_risk import SETTINGS, parse_settings
+from sklearn.model_selection import KFold
 
 DEFAULT_CONFIGS = ["2:1e-30", "3:1e-3", "3:1e-4"]
 
@@ -116,21 +118,72 @@ def depth_path(
     return np.array(times), np.array(coefs).T
 
 
-def best_time(X, y, true_coef, risk, depth, init_scale, dlog):
-    """Best finished risk on the path, its time, and the number of records."""
-    x_mean, y_mean = X.mean(axis=0), y.mean()
-    Xc, yc = X - x_mean, y - y_mean
-    # X and y divided by their RMS, as the library does (one factor for all
-    # columns): the time and init_scale are then in the library's units.
-    x_rms, y_rms = np.sqrt(np.mean(Xc**2)), np.sqrt(np.mean(yc**2))
+def finished_path(X, y, rows, scales, depth, init_scale, dlog):
+    """The depth path trained on ``rows``, finished at every record.
+
+    ``X`` and ``y`` are centred on the training rows and divided by the full
+    data's ``scales = (x_rms, y_rms)``, as the library scales all of its
+    cross-validation problems (the time and init_scale are then in the
+    library's units). Returns ``(times, coefs, intercepts)``, the finished
+    models (path plus the minimum-l2 interpolant of its centred training
+    residual, for all times at once through one pseudo-inverse) in the units
+    of ``y``.
+    """
+    x_rms, y_rms = scales
+    x_mean, y_mean = X[rows].mean(axis=0), y[rows].mean()
+    Xc, yc = X[rows] - x_mean, y[rows] - y_mean
     times, coefs = depth_path(Xc / x_rms, yc / y_rms, depth, init_scale, dlog=dlog)
     coefs = coefs * (y_rms / x_rms)
-    # The finish: the minimum-l2 interpolant of the centred residual, for all
-    # times at once through one pseudo-inverse.
-    finished = coefs + sla.pinv(Xc) @ (yc[:, None] - Xc @ coefs)
-    risks = np.array([risk(finished[:, k]) for k in range(times.size)])
+    coefs = coefs + sla.pinv(Xc) @ (yc[:, None] - Xc @ coefs)
+    return times, coefs, y_mean - x_mean @ coefs
+
+
+def _scales(X, y):
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    return np.sqrt(np.mean(Xc**2)), np.sqrt(np.mean(yc**2))
+
+
+def best_time(X, y, risk, depth, init_scale, dlog):
+    """Best finished risk on the path, its time, and the number of records."""
+    times, coefs, _ = finished_path(
+        X, y, np.arange(X.shape[0]), _scales(X, y), depth, init_scale, dlog
+    )
+    risks = np.array([risk(coefs[:, k]) for k in range(times.size)])
     k = int(np.argmin(risks))
     return risks[k], times[k], times.size
+
+
+def cv_time(X, y, risk, depth, init_scale, dlog, n_folds=5, n_grid=300):
+    """Risk of the full data's finished model at the cross-validated time.
+
+    The estimator's rule, without its early stop: ``KFold(n_folds)`` (the
+    estimator's default ``cv=5``), each fold's finished model validated on
+    its held-out rows on one geometric grid of times (coefficients linear
+    between records), the argmin of the mean over the folds, and the full
+    data's record nearest it. Without the early stop the argmin can be a
+    later minimum than the estimator's.
+    """
+    scales = _scales(X, y)
+    folds = [
+        (finished_path(X, y, train, scales, depth, init_scale, dlog), test)
+        for train, test in KFold(n_folds).split(X)
+    ]
+    end = min(times[-1] for (times, _, _), _ in folds)
+    start = min(times[times > 0][0] for (times, _, _), _ in folds)
+    grid = np.geomspace(start, end, n_grid)
+    mean = np.zeros(n_grid)
+    for (times, coefs, intercepts), test in folds:
+        at = np.array([np.interp(grid, times, row) for row in coefs])
+        b0 = np.interp(grid, times, intercepts)
+        mean += np.mean((y[test, None] - X[test] @ at - b0) ** 2, axis=0)
+    t_cv = grid[int(np.argmin(mean))]
+    times, coefs, _ = finished_path(
+        X, y, np.arange(X.shape[0]), scales, depth, init_scale, dlog
+    )
+    # The full path's record nearest that time (records are dense): the
+    # model is then one that best_time also considers.
+    k = int(np.argmin(np.abs(times - t_cv)))
+    return risk(coefs[:, k]), times[k]
 
 
 def main(argv=None):
@@ -144,6 +197,11 @@ def main(argv=None):
         help="DEPTH:INIT_SCALE pairs (default: %(default)s)",
     )
     parser.add_argument("--dlog", type=float, default=0.03)
+    parser.add_argument(
+        "--cv",
+        action="store_true",
+        help="also the risk at the 5-fold cross-validated time (full length)",
+    )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
@@ -161,19 +219,16 @@ def main(argv=None):
             row = {"seed": seed, "limit": setting.risk(limit.coef_, coef)}
             for depth, scale in configs:
                 start = time.perf_counter()
-                value, t_best, n_steps = best_time(
-                    X,
-                    y,
-                    coef,
-                    lambda b: setting.risk(b, coef),
-                    depth,
-                    scale,
-                    args.dlog,
-                )
+                risk = functools.partial(setting.risk, true_coef=coef)
+                value, t_best, n_steps = best_time(X, y, risk, depth, scale, args.dlog)
                 row[f"{depth}:{scale:g}"] = value
+                text = f"best risk {value:.4f} at t={t_best:.4g}, {n_steps} records"
+                if args.cv:
+                    chosen, t_cv = cv_time(X, y, risk, depth, scale, args.dlog)
+                    row[f"{depth}:{scale:g}@cv"] = chosen
+                    text += f"; CV: risk {chosen:.4f} at t={t_cv:.4g}"
                 print(
-                    f"[{name} seed {seed} N={depth} init_scale={scale:g}] "
-                    f"best risk {value:.4f} at t={t_best:.4g}, {n_steps} records, "
+                    f"[{name} seed {seed} N={depth} init_scale={scale:g}] {text}, "
                     f"{time.perf_counter() - start:.1f} s",
                     file=sys.stderr,
                     flush=True,

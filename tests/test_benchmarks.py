@@ -472,10 +472,15 @@ def test_bench_depth_warns_when_the_path_is_cut_short():
 def test_bench_depth_quick(capsys):
     # Every configuration runs and gives a finite, positive best risk.
     results = _main("bench_depth")(
-        ["--quick", "--settings", "paper-0.5", "--seeds", "1"]
+        ["--quick", "--settings", "paper-0.5", "--seeds", "1", "--cv"]
     )
     row = results["paper-0.5"]["rows"][0]
-    assert set(row) == {"seed", "limit", "2:1e-30", "3:0.001", "3:0.0001"}
+    configs = ["2:1e-30", "3:0.001", "3:0.0001"]
+    assert set(row) == {"seed", "limit", *configs, *[c + "@cv" for c in configs]}
+    # The best time is the minimum over the path's records; the CV chooses
+    # one of those records.
+    for c in configs:
+        assert row[c] <= row[c + "@cv"]
     risks = [row[key] for key in row if ":" in key]
     assert all(np.isfinite(v) and v > 0 for v in risks)
     assert "N=3,0.001" in capsys.readouterr().out
