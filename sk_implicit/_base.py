@@ -146,15 +146,26 @@ def prepare_data(X, y, sample_weight, fit_intercept):
         X = sp.csr_array(X)
     y = y.astype(X.dtype, copy=False)
     sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-    kept_rows = None
-    if sample_weight is not None:
-        keep = sample_weight > 0
-        if not np.all(keep):
-            X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
-            kept_rows = keep
+    X, y, sample_weight, kept_rows = drop_zero_weight_rows(X, y, sample_weight)
     data = centre_data(X, y, sample_weight, fit_intercept)
     data.kept_rows = kept_rows
     return data
+
+
+def drop_zero_weight_rows(X, y, sample_weight):
+    """The rows of positive (checked) weight: ``(X, y, sample_weight, kept)``.
+
+    ``kept`` is the boolean mask of the rows kept, or None when all are (and
+    nothing is copied); sparse ``X`` comes back as CSR.
+    """
+    if sample_weight is None:
+        return X, y, None, None
+    keep = sample_weight > 0
+    if np.all(keep):
+        return X, y, sample_weight, None
+    if sp.issparse(X):
+        X = sp.csr_array(X)
+    return X[keep], y[keep], sample_weight[keep], keep
 
 
 def centre_data(X, y, sample_weight, fit_intercept):
@@ -204,6 +215,19 @@ def pow2_exponent(value):
     if value == 0.0 or not np.isfinite(value):
         return 0
     return int(np.frexp(value)[1])
+
+
+def float64_times_pow2(X, e):
+    """A float64 copy of ``X`` (dense, or sparse in its format) times ``2**e``.
+
+    Exact, barring underflow (:func:`times_pow2`); one pass for dense ``X``,
+    a copy scaled in place for sparse ``X``.
+    """
+    if sp.issparse(X):
+        Xs = X.astype(np.float64)  # a copy
+        times_pow2(Xs.data, e, out=Xs.data)
+        return Xs
+    return times_pow2(X, e)
 
 
 def times_pow2(A, e, out=None):
@@ -259,11 +283,7 @@ def scale_data(data, *, fit_intercept):
     w = data.sample_weight
     if w is not None:
         w = np.ldexp(w.astype(np.float64), -pow2_exponent(_max_abs(w)))
-    if sp.issparse(X):
-        Xs = X.astype(np.float64)  # a copy, scaled in place
-        times_pow2(Xs.data, -x_exp, out=Xs.data)
-    else:
-        Xs = times_pow2(X, -x_exp)  # one pass, a new array
+    Xs = float64_times_pow2(X, -x_exp)
     X_offset = np.ldexp(data.X_offset.astype(np.float64), -x_exp)
     implicit_offset = None
     # Dense float64 X was centred in float64 already.
@@ -384,8 +404,7 @@ def _normal_residual(data, r, w):
         return np.inf
     if sp.issparse(X):
         g = np.ldexp(np.asarray(centred_rmatvec(data, wr)).ravel(), -x_exp)
-        Xs = X.astype(np.float64)
-        times_pow2(Xs.data, -x_exp, out=Xs.data)
+        Xs = float64_times_pow2(X, -x_exp)
         off = None if offset is None else np.ldexp(offset.astype(np.float64), -x_exp)
         frob_sq = _sparse_centred_frobenius(Xs, off, w)
     else:

@@ -41,7 +41,13 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
-from ._base import _max_abs, centred_gram, pow2_exponent, times_pow2
+from ._base import (
+    _max_abs,
+    centred_gram,
+    float64_times_pow2,
+    pow2_exponent,
+    times_pow2,
+)
 from ._min_l2 import _GRAM_MIN_RCOND
 
 
@@ -72,11 +78,8 @@ class FoldFinish:
         e = pow2_exponent(
             max(_max_abs(data.X), 0.0 if centre is None else _max_abs(centre))
         )
-        if sp.issparse(data.X):
-            X = sp.csr_array(data.X, dtype=np.float64, copy=True)
-            X.data = times_pow2(X.data, -e)
-        else:
-            X = times_pow2(data.X, -e)
+        X = data.X
+        X = float64_times_pow2(sp.csr_array(X) if sp.issparse(X) else X, -e)
         n, d = X.shape
         weight = (
             np.ones(n)
@@ -105,7 +108,7 @@ class FoldFinish:
                     gram = centred_gram(X, centre)
                 A, Bt = self._wide(fold, gram, fit_intercept)
             else:
-                A, Bt = self._tall(fold)
+                A, Bt = self._svd(fold)
             self.maps.append((train, test, A, Bt))
             floors.append(_floor(Bt, targets, sqrt_w * targets))
         self.floors = np.array(floors)
@@ -152,15 +155,14 @@ class FoldFinish:
             keep = values > cut
             U, s2 = vectors[:, keep], values[keep]
             return (cross @ U) / s2, U.T * sqrt_w
-        B = fold.centred(train) * sqrt_w[:, None]
-        U, s, Vt = scipy.linalg.svd(B, full_matrices=False, check_finite=False)
-        keep = s > self._cutoff(fold, s[0] if s.size else 0.0)
-        A = fold.centred(test) @ (Vt[keep].T / s[keep])
-        return A, U[:, keep].T * sqrt_w
+        return self._svd(fold)
 
-    def _tall(self, fold):
+    def _svd(self, fold):
+        """The map from an SVD of the dense, centred block ``B``.
+
+        (Sparse X too, for a tall fold: its block has fewer columns than rows.)
+        """
         train, test, sqrt_w = fold.train, fold.test, fold.sqrt_w
-        # (Sparse X too: a tall fold's block has fewer columns than rows.)
         B = fold.centred(train) * sqrt_w[:, None]
         U, s, Vt = scipy.linalg.svd(B, full_matrices=False, check_finite=False)
         keep = s > self._cutoff(fold, s[0] if s.size else 0.0)

@@ -63,7 +63,13 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_X_y
 
-from ._base import _max_abs, pow2_exponent, prepare_data, times_pow2
+from ._base import (
+    _max_abs,
+    float64_times_pow2,
+    pow2_exponent,
+    prepare_data,
+    times_pow2,
+)
 from ._threads import BlasThreads
 
 # Log of the contribution |beta_j| * scale_j (relative to the root mean square
@@ -1059,11 +1065,7 @@ def build_problems(data, scales, *, fit_intercept, folds=None):
     # First divide by a power of two (exact) so that the squares below can
     # neither overflow nor underflow, whatever the scale of X.
     e = pow2_exponent(max(_max_abs(X), np.abs(data.X_offset).max(initial=0.0)))
-    if sp.issparse(X):
-        X = sp.csc_array(X, dtype=np.float64, copy=True)
-        X.data = times_pow2(X.data, -e)
-    else:
-        X = times_pow2(X, -e)
+    X = float64_times_pow2(sp.csc_array(X) if sp.issparse(X) else X, -e)
     full_offset = times_pow2(full_offset, -e)
     # (Dense X arrives centred: its removed means give the columns' sizes.)
     origin = (

@@ -1,13 +1,12 @@
 """Any regressor plus the minimum-l2 interpolant of its training residual."""
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.linear_model import LassoCV
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
-from ._base import check_sample_weight
+from ._base import check_sample_weight, drop_zero_weight_rows
 from ._min_l2 import MinL2Interpolator
 from ._validation import HasMethods, StrOptions, _fit_context
 
@@ -154,14 +153,10 @@ class ResidualInterpolator(RegressorMixin, BaseEstimator):
                     "which ResidualInterpolator was given."
                 )
             sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-            keep = sample_weight > 0
-            if not np.all(keep):
-                # A zero weight removes a row (as in MinL2Interpolator): the
-                # first estimator must not see it either. LassoCV's folds,
-                # for one, fail on a fold whose weights are all zero.
-                if sp.issparse(X):
-                    X = sp.csr_array(X)
-                X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
+            # A zero weight removes a row (as in MinL2Interpolator): the first
+            # estimator must not see it either. LassoCV's folds, for one, fail
+            # on a fold whose weights are all zero.
+            X, y, sample_weight, _ = drop_zero_weight_rows(X, y, sample_weight)
             fit_params["sample_weight"] = sample_weight
         self.estimator_ = clone(estimator).fit(X, y, **fit_params)
         with np.errstate(over="ignore", invalid="ignore"):
