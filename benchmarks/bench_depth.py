@@ -33,7 +33,6 @@ them.
 """
 
 import argparse
-import functools
 import json
 import sys
 import time
@@ -143,25 +142,14 @@ def _scales(X, y):
     return np.sqrt(np.mean(Xc**2)), np.sqrt(np.mean(yc**2))
 
 
-def best_time(X, y, risk, depth, init_scale, dlog):
-    """Best finished risk on the path, its time, and the number of records."""
-    times, coefs, _ = finished_path(
-        X, y, np.arange(X.shape[0]), _scales(X, y), depth, init_scale, dlog
-    )
-    risks = np.array([risk(coefs[:, k]) for k in range(times.size)])
-    k = int(np.argmin(risks))
-    return risks[k], times[k], times.size
-
-
-def cv_time(X, y, risk, depth, init_scale, dlog, n_folds=5, n_grid=300):
-    """Risk of the full data's finished model at the cross-validated time.
+def cv_time(X, y, depth, init_scale, dlog, n_folds=5, n_grid=300):
+    """The cross-validated time on the depth path.
 
     The estimator's rule, without its early stop: ``KFold(n_folds)`` (the
     estimator's default ``cv=5``), each fold's finished model validated on
     its held-out rows on one geometric grid of times (coefficients linear
-    between records), the argmin of the mean over the folds, and the full
-    data's record nearest it. Without the early stop the argmin can be a
-    later minimum than the estimator's.
+    between records), and the argmin of the mean over the folds. Without the
+    early stop the argmin can be a later minimum than the estimator's.
     """
     scales = _scales(X, y)
     folds = [
@@ -176,14 +164,7 @@ def cv_time(X, y, risk, depth, init_scale, dlog, n_folds=5, n_grid=300):
         at = np.array([np.interp(grid, times, row) for row in coefs])
         b0 = np.interp(grid, times, intercepts)
         mean += np.mean((y[test, None] - X[test] @ at - b0) ** 2, axis=0)
-    t_cv = grid[int(np.argmin(mean))]
-    times, coefs, _ = finished_path(
-        X, y, np.arange(X.shape[0]), scales, depth, init_scale, dlog
-    )
-    # The full path's record nearest that time (records are dense): the
-    # model is then one that best_time also considers.
-    k = int(np.argmin(np.abs(times - t_cv)))
-    return risk(coefs[:, k]), times[k]
+    return grid[int(np.argmin(mean))]
 
 
 def main(argv=None):
@@ -219,14 +200,23 @@ def main(argv=None):
             row = {"seed": seed, "limit": setting.risk(limit.coef_, coef)}
             for depth, scale in configs:
                 start = time.perf_counter()
-                risk = functools.partial(setting.risk, true_coef=coef)
-                value, t_best, n_steps = best_time(X, y, risk, depth, scale, args.dlog)
-                row[f"{depth}:{scale:g}"] = value
-                text = f"best risk {value:.4f} at t={t_best:.4g}, {n_steps} records"
+                times, coefs, _ = finished_path(
+                    X, y, np.arange(X.shape[0]), _scales(X, y), depth, scale, args.dlog
+                )
+                risks = [setting.risk(coefs[:, k], coef) for k in range(times.size)]
+                k = int(np.argmin(risks))
+                row[f"{depth}:{scale:g}"] = risks[k]
+                text = (
+                    f"best risk {risks[k]:.4f} at t={times[k]:.4g}, "
+                    f"{times.size} records"
+                )
                 if args.cv:
-                    chosen, t_cv = cv_time(X, y, risk, depth, scale, args.dlog)
-                    row[f"{depth}:{scale:g}@cv"] = chosen
-                    text += f"; CV: risk {chosen:.4f} at t={t_cv:.4g}"
+                    # The full path's record nearest the CV's time (records
+                    # are dense): one of the models the best time ranges over.
+                    t_cv = cv_time(X, y, depth, scale, args.dlog)
+                    k = int(np.argmin(np.abs(times - t_cv)))
+                    row[f"{depth}:{scale:g}@cv"] = risks[k]
+                    text += f"; CV: risk {risks[k]:.4f} at t={times[k]:.4g}"
                 print(
                     f"[{name} seed {seed} N={depth} init_scale={scale:g}] {text}, "
                     f"{time.perf_counter() - start:.1f} s",

@@ -402,24 +402,35 @@ def test_bench_cv_quick(capsys):
     assert "target <= 1.3x" in capsys.readouterr().out
 
 
+def _unit_rms_draw(n, d, s):
+    """A centred draw divided by its RMS, as bench_depth scales a problem."""
+    X, y, _ = make_sparse_regression(n, d, s, noise=0.5, random_state=0)
+    X, y = X - X.mean(axis=0), y - y.mean()
+    return X / np.sqrt(np.mean(X**2)), y / np.sqrt(np.mean(y**2))
+
+
+def _depth_errors(X, y, depth, init_scale, times, reference):
+    """bench_depth's relative error against ``reference`` at step caps 0.02, 0.01."""
+    from bench_depth import depth_path
+
+    errors = []
+    for dlog in (0.02, 0.01):
+        t, coefs = depth_path(X, y, depth, init_scale, dlog=dlog)
+        at = np.array([np.interp(times, t, row) for row in coefs])
+        errors.append(np.abs(at - reference).max() / np.abs(reference).max())
+    return errors
+
+
 def test_bench_depth_integrator_converges_to_implicit_path_at_depth_2():
     # At N = 2 the depth flow is the library's path. The prototype is
     # first-order: its error against implicit_path (integrated to 1e-4)
     # halves with the log-step cap, and is a few percent at 0.01.
-    from bench_depth import depth_path
-
     from sk_implicit import implicit_path
 
-    X, y, _ = make_sparse_regression(40, 200, 3, noise=0.5, random_state=0)
-    X, y = X - X.mean(axis=0), y - y.mean()
-    X, y = X / np.sqrt(np.mean(X**2)), y / np.sqrt(np.mean(y**2))
+    X, y = _unit_rms_draw(40, 200, 3)
     times = np.array([2.0, 6.0, 20.0, 50.0, 150.0])
     _, reference = implicit_path(X, y, init_scale=1e-6, times=times, path_tol=1e-4)
-    errors = []
-    for dlog in (0.02, 0.01):
-        t, coefs = depth_path(X, y, 2, 1e-6, dlog=dlog)
-        at = np.array([np.interp(times, t, row) for row in coefs])
-        errors.append(np.abs(at - reference).max() / np.abs(reference).max())
+    errors = _depth_errors(X, y, 2, 1e-6, times, reference)
     assert 1.6 < errors[0] / errors[1] < 2.5
     assert errors[1] < 0.03
 
@@ -427,12 +438,9 @@ def test_bench_depth_integrator_converges_to_implicit_path_at_depth_2():
 def test_bench_depth_integrator_converges_at_depth_3():
     # Against a stiff ODE solver (Radau, rtol 1e-10) on w and u themselves:
     # first order, the error halves with the cap, about 1% at 0.01.
-    from bench_depth import depth_path
     from scipy.integrate import solve_ivp
 
-    X, y, _ = make_sparse_regression(20, 40, 2, noise=0.5, random_state=0)
-    X, y = X - X.mean(axis=0), y - y.mean()
-    X, y = X / np.sqrt(np.mean(X**2)), y / np.sqrt(np.mean(y**2))
+    X, y = _unit_rms_draw(20, 40, 2)
     n, d = X.shape
 
     def flow(t, z):
@@ -451,11 +459,7 @@ def test_bench_depth_integrator_converges_at_depth_3():
         atol=1e-14,
     )
     reference = sol.y[:d] ** 3 - sol.y[d:] ** 3
-    errors = []
-    for dlog in (0.02, 0.01):
-        t, coefs = depth_path(X, y, 3, 0.05, dlog=dlog)
-        at = np.array([np.interp(times, t, row) for row in coefs])
-        errors.append(np.abs(at - reference).max() / np.abs(reference).max())
+    errors = _depth_errors(X, y, 3, 0.05, times, reference)
     assert 1.6 < errors[0] / errors[1] < 2.5
     assert errors[1] < 0.02
 
