@@ -26,9 +26,18 @@ capped so that no ``log w`` or ``log u`` moves by more than ``--dlog`` by the
 explicit rate. At N = 2 it converges to ``implicit_path``: the tests compare
 them.
 
+``--support`` adds issue 9's other path lead, "the sparse part once its
+support is found": the sparse part is run on its support only, to its limit
+(least squares on the coordinates the path has learned), then the minimum-l2
+interpolant of the residual takes the rest. It removes the Lasso-like
+shrinkage of the learned coordinates; the path still chooses which they are.
+Its best time, and with ``--cv`` its cross-validated time, are measured on
+the same paths.
+
     python benchmarks/bench_depth.py                  # all settings, 5 seeds
     python benchmarks/bench_depth.py --settings paper-1 ar1-0.5 --seeds 2
     python benchmarks/bench_depth.py --configs 2:1e-30 3:1e-3 3:1e-4
+    python benchmarks/bench_depth.py --configs 2:1e-30 --support --cv
     python benchmarks/bench_depth.py --quick          # tiny, for the tests
 """
 
@@ -37,6 +46,7 @@ import json
 import sys
 import time
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg as sla
@@ -117,24 +127,94 @@ def depth_path(
     return np.array(times), np.array(coefs).T
 
 
-def finished_path(X, y, rows, scales, depth, init_scale, dlog):
-    """The depth path trained on ``rows``, finished at every record.
+# A coordinate is in the path's support once its size, in the units in which
+# the centred y and X have unit RMS, is above this (the library's significance
+# size). On a small-init_scale path a coordinate not yet learned is many
+# orders of magnitude smaller.
+SUPPORT_SIZE = 1e-3
+
+
+@dataclass(frozen=True)
+class FoldPath:
+    """The depth path trained on some rows, with what finishing it needs.
+
+    ``coefs`` are in the units of ``y``, ``scaled`` in the units of the path
+    (``X`` and ``y`` divided by the full data's RMS); ``Xc``, ``yc`` are the
+    training rows centred by their means, and ``pinv`` the pseudo-inverse of
+    ``Xc`` (the minimum-l2 interpolant of a training residual ``e`` is
+    ``pinv @ e``).
+    """
+
+    times: np.ndarray
+    coefs: np.ndarray
+    scaled: np.ndarray
+    Xc: np.ndarray
+    yc: np.ndarray
+    x_mean: np.ndarray
+    y_mean: float
+    pinv: np.ndarray
+
+    def finished(self):
+        """Every record's finished model: ``(coefs, intercepts)``, units of ``y``.
+
+        The path plus the minimum-l2 interpolant of its centred training
+        residual, as the estimator finishes it.
+        """
+        coefs = self.coefs + self.pinv @ (self.yc[:, None] - self.Xc @ self.coefs)
+        return coefs, self.y_mean - self.x_mean @ coefs
+
+    def support_finished(self):
+        """Every record's model under issue 9's support lead, or None.
+
+        The sparse part is run on its support only, to its limit: least
+        squares on the record's support (coordinates above ``SUPPORT_SIZE``),
+        then the minimum-l2 interpolant of the residual. A support of more
+        than half the training rows is not a candidate (None): least squares
+        on it nearly interpolates the noise. Returns a list over the records
+        of ``(coef, intercept)`` or None, one model per distinct support.
+        """
+        n_train = self.Xc.shape[0]
+        models, out = {}, []
+        for k in range(self.times.size):
+            support = np.flatnonzero(np.abs(self.scaled[:, k]) > SUPPORT_SIZE)
+            if support.size > n_train // 2:
+                out.append(None)
+                continue
+            key = support.tobytes()
+            if key not in models:
+                coef = np.zeros(self.Xc.shape[1])
+                if support.size:
+                    coef[support] = np.linalg.lstsq(
+                        self.Xc[:, support], self.yc, rcond=None
+                    )[0]
+                coef += self.pinv @ (self.yc - self.Xc @ coef)
+                models[key] = (coef, self.y_mean - self.x_mean @ coef)
+            out.append(models[key])
+        return out
+
+
+def fold_path(X, y, rows, scales, depth, init_scale, dlog):
+    """The depth path trained on ``rows``, as a :class:`FoldPath`.
 
     ``X`` and ``y`` are centred on the training rows and divided by the full
     data's ``scales = (x_rms, y_rms)``, as the library scales all of its
     cross-validation problems (the time and init_scale are then in the
-    library's units). Returns ``(times, coefs, intercepts)``, the finished
-    models (path plus the minimum-l2 interpolant of its centred training
-    residual, for all times at once through one pseudo-inverse) in the units
-    of ``y``.
+    library's units).
     """
     x_rms, y_rms = scales
     x_mean, y_mean = X[rows].mean(axis=0), y[rows].mean()
     Xc, yc = X[rows] - x_mean, y[rows] - y_mean
-    times, coefs = depth_path(Xc / x_rms, yc / y_rms, depth, init_scale, dlog=dlog)
-    coefs = coefs * (y_rms / x_rms)
-    coefs = coefs + sla.pinv(Xc) @ (yc[:, None] - Xc @ coefs)
-    return times, coefs, y_mean - x_mean @ coefs
+    times, scaled = depth_path(Xc / x_rms, yc / y_rms, depth, init_scale, dlog=dlog)
+    return FoldPath(
+        times=times,
+        coefs=scaled * (y_rms / x_rms),
+        scaled=scaled,
+        Xc=Xc,
+        yc=yc,
+        x_mean=x_mean,
+        y_mean=y_mean,
+        pinv=sla.pinv(Xc),
+    )
 
 
 def _scales(X, y):
@@ -142,29 +222,65 @@ def _scales(X, y):
     return np.sqrt(np.mean(Xc**2)), np.sqrt(np.mean(yc**2))
 
 
-def cv_time(X, y, depth, init_scale, dlog, n_folds=5, n_grid=300):
-    """The cross-validated time on the depth path.
+def _record_at(times, t):
+    """The last record at or before time ``t`` (a piecewise-constant model)."""
+    return int(np.clip(np.searchsorted(times, t, side="right") - 1, 0, times.size - 1))
+
+
+def cv_times(X, y, depth, init_scale, dlog, n_folds=5, n_grid=300, support=False):
+    """The cross-validated time on the depth path: ``{"path": t, "support": t}``.
 
     The estimator's rule, without its early stop: ``KFold(n_folds)`` (the
     estimator's default ``cv=5``), each fold's finished model validated on
-    its held-out rows on one geometric grid of times (coefficients linear
-    between records), and the argmin of the mean over the folds. Without the
-    early stop the argmin can be a later minimum than the estimator's.
+    its held-out rows on one geometric grid of times, and the argmin of the
+    mean over the folds. Without the early stop the argmin can be a later
+    minimum than the estimator's. The path's finished models are linear
+    between records; with ``support=True`` the support lead's models (see
+    :meth:`FoldPath.support_finished`) are validated too, each record's
+    model held until the next record. The folds' paths are integrated once
+    for both.
     """
     scales = _scales(X, y)
     folds = [
-        (finished_path(X, y, train, scales, depth, init_scale, dlog), test)
+        (fold_path(X, y, train, scales, depth, init_scale, dlog), test)
         for train, test in KFold(n_folds).split(X)
     ]
-    end = min(times[-1] for (times, _, _), _ in folds)
-    start = min(times[times > 0][0] for (times, _, _), _ in folds)
+    end = min(path.times[-1] for path, _ in folds)
+    start = min(path.times[path.times > 0][0] for path, _ in folds)
     grid = np.geomspace(start, end, n_grid)
-    mean = np.zeros(n_grid)
-    for (times, coefs, intercepts), test in folds:
-        at = np.array([np.interp(grid, times, row) for row in coefs])
-        b0 = np.interp(grid, times, intercepts)
-        mean += np.mean((y[test, None] - X[test] @ at - b0) ** 2, axis=0)
-    return grid[int(np.argmin(mean))]
+    mean = {"path": np.zeros(n_grid), "support": np.zeros(n_grid)}
+    for path, test in folds:
+        coefs, intercepts = path.finished()
+        at = np.array([np.interp(grid, path.times, row) for row in coefs])
+        b0 = np.interp(grid, path.times, intercepts)
+        mean["path"] += np.mean((y[test, None] - X[test] @ at - b0) ** 2, axis=0)
+        if support:
+            models = path.support_finished()
+            errors = {}  # one validation per distinct model
+            for g, t in enumerate(grid):
+                model = models[_record_at(path.times, t)]
+                if model is None:
+                    mean["support"][g] = np.inf
+                    continue
+                if id(model) not in errors:
+                    residual = y[test] - X[test] @ model[0] - model[1]
+                    errors[id(model)] = np.mean(residual**2)
+                mean["support"][g] += errors[id(model)]
+    keys = ["path", "support"] if support else ["path"]
+    return {key: grid[int(np.argmin(mean[key]))] for key in keys}
+
+
+def _risks(models, setting, true_coef):
+    """Risk of each record's model, computed once per distinct model."""
+    risks, out = {}, []
+    for model in models:
+        if model is None:
+            out.append(np.inf)
+            continue
+        if id(model) not in risks:
+            risks[id(model)] = setting.risk(model[0], true_coef)
+        out.append(risks[id(model)])
+    return np.array(out)
 
 
 def main(argv=None):
@@ -183,6 +299,12 @@ def main(argv=None):
         action="store_true",
         help="also the risk at the 5-fold cross-validated time (full length)",
     )
+    parser.add_argument(
+        "--support",
+        action="store_true",
+        help="also issue 9's support lead: least squares on the path's support, "
+        "then the min-l2 interpolant of the residual (best time, and CV with --cv)",
+    )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
@@ -200,26 +322,38 @@ def main(argv=None):
             row = {"seed": seed, "limit": setting.risk(limit.coef_, coef)}
             for depth, scale in configs:
                 start = time.perf_counter()
-                times, coefs, _ = finished_path(
+                path = fold_path(
                     X, y, np.arange(X.shape[0]), _scales(X, y), depth, scale, args.dlog
                 )
-                risks = [setting.risk(coefs[:, k], coef) for k in range(times.size)]
+                coefs, _ = path.finished()
+                risks = [setting.risk(c, coef) for c in coefs.T]
+                key = f"{depth}:{scale:g}"
                 k = int(np.argmin(risks))
-                row[f"{depth}:{scale:g}"] = risks[k]
-                text = (
-                    f"best risk {risks[k]:.4f} at t={times[k]:.4g}, "
-                    f"{times.size} records"
-                )
+                row[key] = risks[k]
+                text = f"best risk {risks[k]:.4f} at t={path.times[k]:.4g}"
+                if args.support:
+                    # One risk per distinct support; inf where not a candidate.
+                    support_risks = _risks(path.support_finished(), setting, coef)
+                    j = int(np.argmin(support_risks))
+                    row[key + "+support"] = support_risks[j]
+                    text += (
+                        f"; support lead {support_risks[j]:.4f} "
+                        f"at t={path.times[j]:.4g}"
+                    )
                 if args.cv:
+                    t_cv = cv_times(X, y, depth, scale, args.dlog, support=args.support)
                     # The full path's record nearest the CV's time (records
                     # are dense): one of the models the best time ranges over.
-                    t_cv = cv_time(X, y, depth, scale, args.dlog)
-                    k = int(np.argmin(np.abs(times - t_cv)))
-                    row[f"{depth}:{scale:g}@cv"] = risks[k]
-                    text += f"; CV: risk {risks[k]:.4f} at t={times[k]:.4g}"
+                    k = int(np.argmin(np.abs(path.times - t_cv["path"])))
+                    row[key + "@cv"] = risks[k]
+                    text += f"; CV: risk {risks[k]:.4f} at t={path.times[k]:.4g}"
+                    if args.support:
+                        j = _record_at(path.times, t_cv["support"])
+                        row[key + "+support@cv"] = support_risks[j]
+                        text += f"; support lead CV {support_risks[j]:.4f}"
                 print(
                     f"[{name} seed {seed} N={depth} init_scale={scale:g}] {text}, "
-                    f"{time.perf_counter() - start:.1f} s",
+                    f"{path.times.size} records, {time.perf_counter() - start:.1f} s",
                     file=sys.stderr,
                     flush=True,
                 )

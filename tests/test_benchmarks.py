@@ -473,18 +473,55 @@ def test_bench_depth_warns_when_the_path_is_cut_short():
     assert times.size == 4  # the 3 steps' starts and the end
 
 
+def test_bench_depth_support_lead_on_the_true_support_is_the_limit():
+    # Least squares on the true support plus the minimum-l2 interpolant of
+    # its residual is the interpolation limit (bench_risk's "limit" row):
+    # the support lead's model at a record whose support is the true one
+    # must be that model, to round-off.
+    from _peers import oracle_ls, residual_interpolator
+    from bench_depth import FoldPath
+
+    X, y, coef = make_sparse_regression(30, 120, 3, noise=0.5, random_state=0)
+    x_mean, y_mean = X.mean(axis=0), y.mean()
+    Xc, yc = X - x_mean, y - y_mean
+    scaled = np.zeros((X.shape[1], 3))
+    scaled[:, 1] = 1e-12  # nothing learned yet
+    scaled[np.flatnonzero(coef), 1:] = 0.5  # the true support learned
+    scaled[:20, 2] = 0.5  # ... and more than half the rows: not a candidate
+    path = FoldPath(
+        times=np.arange(3.0),
+        coefs=scaled,
+        scaled=scaled,
+        Xc=Xc,
+        yc=yc,
+        x_mean=x_mean,
+        y_mean=y_mean,
+        pinv=np.linalg.pinv(Xc),
+    )
+    models = path.support_finished()
+    limit = residual_interpolator(X, y, oracle_ls(X, y, coef))
+    np.testing.assert_allclose(models[1][0], limit.coef_, atol=1e-10)
+    np.testing.assert_allclose(models[1][1], limit.intercept_, atol=1e-10)
+    # An empty support is the minimum-l2 interpolator; both interpolate.
+    np.testing.assert_allclose(models[0][0], np.linalg.pinv(Xc) @ yc, atol=1e-10)
+    for coef_k, intercept_k in models[:2]:
+        np.testing.assert_allclose(X @ coef_k + intercept_k, y, atol=1e-8)
+    assert models[2] is None
+
+
 def test_bench_depth_quick(capsys):
     # Every configuration runs and gives a finite, positive best risk.
     results = _main("bench_depth")(
-        ["--quick", "--settings", "paper-0.5", "--seeds", "1", "--cv"]
+        ["--quick", "--settings", "paper-0.5", "--seeds", "1", "--cv", "--support"]
     )
     row = results["paper-0.5"]["rows"][0]
     configs = ["2:1e-30", "3:0.001", "3:0.0001"]
-    assert set(row) == {"seed", "limit", *configs, *[c + "@cv" for c in configs]}
+    variants = [c + tail for c in configs for tail in ("", "+support")]
+    assert set(row) == {"seed", "limit", *variants, *[v + "@cv" for v in variants]}
     # The best time is the minimum over the path's records; the CV chooses
     # one of those records.
-    for c in configs:
-        assert row[c] <= row[c + "@cv"]
+    for v in variants:
+        assert row[v] <= row[v + "@cv"]
     risks = [row[key] for key in row if ":" in key]
     assert all(np.isfinite(v) and v > 0 for v in risks)
     assert "N=3,0.001" in capsys.readouterr().out
