@@ -32,12 +32,15 @@ support is found": the sparse part is run on its support only, to its limit
 interpolant of the residual takes the rest. It removes the Lasso-like
 shrinkage of the learned coordinates; the path still chooses which they are.
 Its best time, and with ``--cv`` its cross-validated time, are measured on
-the same paths.
+the same paths. ``--step-growth`` measures the third lead, growing step
+sizes for the coordinates not yet learned (Vaskevicius, Kanade & Rebeschini,
+2019), at the best time on depth-2 paths.
 
     python benchmarks/bench_depth.py                  # all settings, 5 seeds
     python benchmarks/bench_depth.py --settings paper-1 ar1-0.5 --seeds 2
     python benchmarks/bench_depth.py --configs 2:1e-30 3:1e-3 3:1e-4
     python benchmarks/bench_depth.py --configs 2:1e-30 --support --cv
+    python benchmarks/bench_depth.py --configs 2:1e-30 --step-growth 1 4
     python benchmarks/bench_depth.py --quick          # tiny, for the tests
 """
 
@@ -58,8 +61,23 @@ from sklearn.model_selection import KFold
 DEFAULT_CONFIGS = ["2:1e-30", "3:1e-3", "3:1e-4"]
 
 
+# A coordinate is in the path's support once its size, in the units in which
+# the centred y and X have unit RMS, is above this (the library's significance
+# size). On a small-init_scale path a coordinate not yet learned is many
+# orders of magnitude smaller.
+SUPPORT_SIZE = 1e-3
+
+
 def depth_path(
-    X, y, depth, init_scale, *, dlog=0.03, loss_floor=1e-4, max_steps=50_000
+    X,
+    y,
+    depth,
+    init_scale,
+    *,
+    dlog=0.03,
+    loss_floor=1e-4,
+    max_steps=50_000,
+    growth_period=None,
 ):
     """Times and coefficients of the depth-``depth`` flow, from 0 to interpolation.
 
@@ -67,6 +85,12 @@ def depth_path(
     (n_features, n_records), recorded at every step (every other one, then
     every fourth... once there are more than 1000), until the relative
     training loss is below ``loss_floor``.
+
+    ``growth_period``: issue 9's step-size lead (Vaskevicius et al., 2019):
+    the rate of every coordinate not yet learned (``|beta_j|`` below
+    ``SUPPORT_SIZE``) is multiplied by ``2^(t / growth_period)``, as growing
+    per-coordinate step sizes would, in the flow's time; learned coordinates
+    keep rate 1. None: the plain flow.
     """
     n, d = X.shape
     N = depth
@@ -87,10 +111,16 @@ def depth_path(
         if r @ r <= loss_floor * y_norm2:
             break
         g = X.T @ r / n
-        dw = N * N * np.exp((2 * N - 2) * log_w)
-        du = N * N * np.exp((2 * N - 2) * log_u)
+        boost = 1.0
+        if growth_period is not None:
+            # (Capped at 2^60: far beyond any step the log cap allows.)
+            factor = 2.0 ** min(t / growth_period, 60.0)
+            boost = np.where(np.abs(beta) < SUPPORT_SIZE, factor, 1.0)
+        dw = N * N * np.exp((2 * N - 2) * log_w) * boost
+        du = N * N * np.exp((2 * N - 2) * log_u) * boost
         D = dw + du
         rate = N * np.maximum(np.exp((N - 2) * log_w), np.exp((N - 2) * log_u))
+        rate = rate * boost
         eta = dlog / max(float(np.max(rate * np.abs(g))), 1e-300)
         eta = min(eta, max(t, 1.0))  # at most double the time
         # Implicit only where it is needed (eta D_j H_jj not small): the
@@ -125,13 +155,6 @@ def depth_path(
     times.append(t)
     coefs.append(beta)
     return np.array(times), np.array(coefs).T
-
-
-# A coordinate is in the path's support once its size, in the units in which
-# the centred y and X have unit RMS, is above this (the library's significance
-# size). On a small-init_scale path a coordinate not yet learned is many
-# orders of magnitude smaller.
-SUPPORT_SIZE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -193,18 +216,25 @@ class FoldPath:
         return out
 
 
-def fold_path(X, y, rows, scales, depth, init_scale, dlog):
+def fold_path(X, y, rows, scales, depth, init_scale, dlog, growth_period=None):
     """The depth path trained on ``rows``, as a :class:`FoldPath`.
 
     ``X`` and ``y`` are centred on the training rows and divided by the full
     data's ``scales = (x_rms, y_rms)``, as the library scales all of its
     cross-validation problems (the time and init_scale are then in the
-    library's units).
+    library's units). ``growth_period``: see :func:`depth_path`.
     """
     x_rms, y_rms = scales
     x_mean, y_mean = X[rows].mean(axis=0), y[rows].mean()
     Xc, yc = X[rows] - x_mean, y[rows] - y_mean
-    times, scaled = depth_path(Xc / x_rms, yc / y_rms, depth, init_scale, dlog=dlog)
+    times, scaled = depth_path(
+        Xc / x_rms,
+        yc / y_rms,
+        depth,
+        init_scale,
+        dlog=dlog,
+        growth_period=growth_period,
+    )
     return FoldPath(
         times=times,
         coefs=scaled * (y_rms / x_rms),
@@ -220,6 +250,19 @@ def fold_path(X, y, rows, scales, depth, init_scale, dlog):
 def _scales(X, y):
     Xc, yc = X - X.mean(axis=0), y - y.mean()
     return np.sqrt(np.mean(Xc**2)), np.sqrt(np.mean(yc**2))
+
+
+def first_arrival_time(X, y, init_scale):
+    """When the first coordinate of the depth-2 path arrives, from its start.
+
+    With ``w^2 = init_scale^2 e^theta`` and ``theta' = -4 g``, a coordinate
+    is of order one when ``theta`` reaches ``2 log(1 / init_scale)``, at
+    ``t = log(1 / init_scale) / (2 |g_j|)`` for the largest initial gradient
+    (the time unit of ``--step-growth``).
+    """
+    x_rms, y_rms = _scales(X, y)
+    Xc, yc = (X - X.mean(axis=0)) / x_rms, (y - y.mean()) / y_rms
+    return np.log(1.0 / init_scale) / (2.0 * np.abs(Xc.T @ yc).max() / X.shape[0])
 
 
 def _record_at(times, t):
@@ -305,6 +348,16 @@ def main(argv=None):
         help="also issue 9's support lead: least squares on the path's support, "
         "then the min-l2 interpolant of the residual (best time, and CV with --cv)",
     )
+    parser.add_argument(
+        "--step-growth",
+        nargs="+",
+        type=float,
+        default=[],
+        metavar="FACTOR",
+        help="also issue 9's step-size lead on the depth-2 paths, at the best time: "
+        "the rate of the coordinates not yet learned doubles every FACTOR times "
+        "the first arrival time",
+    )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
@@ -340,6 +393,21 @@ def main(argv=None):
                         f"; support lead {support_risks[j]:.4f} "
                         f"at t={path.times[j]:.4g}"
                     )
+                for factor in args.step_growth if depth == 2 else ():
+                    period = factor * first_arrival_time(X, y, scale)
+                    grown, _ = fold_path(
+                        X,
+                        y,
+                        np.arange(X.shape[0]),
+                        _scales(X, y),
+                        depth,
+                        scale,
+                        args.dlog,
+                        growth_period=period,
+                    ).finished()
+                    growth_risk = min(setting.risk(c, coef) for c in grown.T)
+                    row[f"{key}+growth{factor:g}"] = growth_risk
+                    text += f"; step growth {factor:g}: {growth_risk:.4f}"
                 if args.cv:
                     t_cv = cv_times(X, y, depth, scale, args.dlog, support=args.support)
                     # The full path's record nearest the CV's time (records

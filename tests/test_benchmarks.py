@@ -473,6 +473,38 @@ def test_bench_depth_warns_when_the_path_is_cut_short():
     assert times.size == 4  # the 3 steps' starts and the end
 
 
+def test_bench_depth_step_growth_matches_the_closed_form_of_the_first_arrival():
+    # Before the first arrival the residual is y to within the learned sizes
+    # (<= 1e-3), so the leading coordinate's gradient g is constant and
+    # theta = log(w^2 / init_scale^2) grows as 4 |g| t on the plain path and
+    # as 4 |g| P (2^(t/P) - 1) / log 2 with step growth of period P. It
+    # crosses SUPPORT_SIZE at theta_c = 2 log(1 / init_scale) + log(1e-3).
+    # The prototype is first order: its growth per step is log1p(2 dlog)/2
+    # for 2 dlog/2, 0.5% slow at dlog = 0.005 (3% at the default 0.03).
+    from bench_depth import SUPPORT_SIZE, depth_path, first_arrival_time
+
+    X, y, _ = make_sparse_regression(40, 200, 3, noise=0.5, random_state=0)
+    init_scale = 1e-6
+    t1 = first_arrival_time(X, y, init_scale)  # = 2 log(1/alpha) / (4 |g|)
+    X, y = _unit_rms_draw(40, 200, 3)
+    theta_c = 2 * np.log(1 / init_scale) + np.log(SUPPORT_SIZE)
+    four_g = 2 * np.log(1 / init_scale) / t1
+    for period, expected in [
+        (None, theta_c / four_g),
+        (t1, t1 * np.log2(1 + np.log(2) * theta_c / (four_g * t1))),
+    ]:
+        times, coefs = depth_path(X, y, 2, init_scale, dlog=0.005, growth_period=period)
+        # The crossing, interpolated in log size between the two records
+        # around it (records are thinned on long paths).
+        with np.errstate(divide="ignore"):
+            size = np.log(np.abs(coefs).max(axis=0))
+        k = int(np.argmax(size >= np.log(SUPPORT_SIZE)))
+        crossing = np.interp(
+            np.log(SUPPORT_SIZE), size[k - 1 : k + 1], times[k - 1 : k + 1]
+        )
+        assert crossing == pytest.approx(expected, rel=0.01)  # measured 0.5%
+
+
 def test_bench_depth_support_lead_on_the_true_support_is_the_limit():
     # Least squares on the true support plus the minimum-l2 interpolant of
     # its residual is the interpolation limit (bench_risk's "limit" row):
