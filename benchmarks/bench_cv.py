@@ -14,6 +14,11 @@ the cost, in integration steps of the cross-validation, of both.
     python benchmarks/bench_cv.py                 # sigma 0.5 1 2, 5 seeds
     python benchmarks/bench_cv.py --first-seed 5  # seeds 5-9: how much 5 seeds vary
     python benchmarks/bench_cv.py --quick         # tiny, for the tests
+    python benchmarks/bench_cv.py --seeds 10 --rules  # other rules for the time
+
+``--rules`` also measures, on the full-length run's validation curves, the
+rules for the time that were tried against the library's (the argmin of the
+folds' mean curve), each by the same ratio: see :func:`alternative_times`.
 """
 
 import argparse
@@ -22,6 +27,7 @@ import time
 from unittest import mock
 
 import numpy as np
+from sklearn.model_selection import KFold
 
 import sk_implicit._path as path_module
 import sk_implicit._stopping as stopping
@@ -60,6 +66,51 @@ def best_time_risk(X, y, coef, model, n_times=400):
     return risks[k], times[k]
 
 
+def alternative_times(X, y, model):
+    """The time chosen by each rule from a full-length run's validation curves.
+
+    ``model`` was fitted with the default ``cv=5`` (unshuffled ``KFold``) and
+    every fold run to the end of its path, so that each fold's own minimum
+    is on its curve. The rules:
+
+    - ``mean``: the argmin of the folds' mean curve (the library's rule);
+    - ``log-mean``: the argmin of the mean of the log curves (their geometric
+      mean: a fold whose curve is high and flat weighs less);
+    - ``fold-median``, ``fold-gmean``: the median and the geometric mean of
+      the folds' own argmin times;
+    - ``aligned``: each fold's time axis rescaled by its first arrival time
+      relative to the full data's (``max |X_c^T y_c| / m``, the speed of the
+      first coordinate), then the argmin of the mean curve.
+    """
+    times, curves = model.cv_time_grid_, model.cv_mse_path_[0]
+    reached = np.all(np.isfinite(curves), axis=1)
+    times, curves = times[reached], curves[reached]
+    fold_times = times[np.argmin(curves, axis=0)]
+
+    def speed(rows):
+        Xc, yc = X[rows] - X[rows].mean(axis=0), y[rows] - y[rows].mean()
+        return np.abs(Xc.T @ yc).max() / rows.size
+
+    full_speed = speed(np.arange(X.shape[0]))
+    slowdown = [full_speed / speed(train) for train, _ in KFold(5).split(X)]
+    log_times = np.log(times)
+    grid = times[times * max(slowdown) <= times[-1]]
+    aligned = np.mean(
+        [
+            np.interp(np.log(grid * r), log_times, curves[:, k])
+            for k, r in enumerate(slowdown)
+        ],
+        axis=0,
+    )
+    return {
+        "mean": times[np.argmin(curves.mean(axis=1))],
+        "log-mean": times[np.argmin(np.log(curves).mean(axis=1))],
+        "fold-median": float(np.median(fold_times)),
+        "fold-gmean": float(np.exp(np.mean(np.log(fold_times)))),
+        "aligned": grid[np.argmin(aligned)],
+    }
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--noise", type=float, nargs="+", default=[0.5, 1.0, 2.0])
@@ -70,10 +121,17 @@ def main(argv=None):
     parser.add_argument(
         "--skip-full-length", action="store_true", help="no full-length CV run"
     )
+    parser.add_argument(
+        "--rules",
+        action="store_true",
+        help="also other rules for the time, on the full-length run's curves",
+    )
     parser.add_argument("--quick", action="store_true", help="tiny sizes")
     args = parser.parse_args(argv)
     if args.quick:
         args.noise, args.seeds, args.n, args.d = [0.5], 2, 40, 200
+    if args.rules and args.skip_full_length:
+        parser.error("--rules needs the full-length run")
     results = {}
     for noise in args.noise:
         rows = []
@@ -100,6 +158,18 @@ def main(argv=None):
                     full, full_steps = fit_counting_steps(X, y, max_iter=100_000)
                 row["full_time"] = full.dense_start_
                 row["full_steps"] = full_steps
+                if args.rules:
+                    rules = alternative_times(X, y, full)
+                    times = np.unique(list(rules.values()))
+                    _, coefs = implicit_path(
+                        X, y, init_scale=full.init_scale_, times=times
+                    )
+                    row["rules"] = {
+                        rule: excess_risk(
+                            coefs[:, int(np.searchsorted(times, t))], coef
+                        )
+                        for rule, t in rules.items()
+                    }
             rows.append(row)
             print(
                 f"[sigma {noise} seed {seed}] {time.perf_counter() - start:.1f} s",
@@ -138,6 +208,13 @@ def main(argv=None):
                 f"{n_same}/{len(rows)} seeds; {steps} CV steps against "
                 f"{full_steps} ({steps / full_steps:.2f}x)"
             )
+        if args.rules:
+            best = np.mean([r["best_risk"] for r in rows])
+            ratios = "  ".join(
+                f"{rule} {np.mean([r['rules'][rule] for r in rows]) / best:.2f}x"
+                for rule in rows[0]["rules"]
+            )
+            print(f"other rules, mean risk / at the best time: {ratios}")
     return results
 
 

@@ -394,12 +394,27 @@ def test_bench_cv_quick(capsys):
     # stopping chooses the time of the full-length run.
     import bench_cv
 
-    rows = bench_cv.main(["--quick"])[0.5]
+    rows = bench_cv.main(["--quick", "--rules"])[0.5]
     for row in rows:
         assert row["best_risk"] <= row["chosen_risk"] + 1e-12
         assert row["full_time"] == row["chosen_time"]
         assert row["steps"] <= row["full_steps"]
-    assert "target <= 1.3x" in capsys.readouterr().out
+        # The library's rule, recomputed from the full-length curves, is the
+        # chosen time: the same risk, up to the path's integration (the
+        # estimator's final path and implicit_path step differently; 1e-5
+        # measured).
+        assert set(row["rules"]) == {
+            "mean",
+            "log-mean",
+            "fold-median",
+            "fold-gmean",
+            "aligned",
+        }
+        assert row["rules"]["mean"] == pytest.approx(row["chosen_risk"], rel=1e-3)
+        assert all(np.isfinite(v) and v > 0 for v in row["rules"].values())
+    out = capsys.readouterr().out
+    assert "target <= 1.3x" in out
+    assert "other rules" in out
 
 
 def _unit_rms_draw(n, d, s):
