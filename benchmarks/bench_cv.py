@@ -19,6 +19,14 @@ the cost, in integration steps of the cross-validation, of both.
 ``--rules`` also measures, on the full-length run's validation curves, the
 rules for the time that were tried against the library's (the argmin of the
 folds' mean curve), each by the same ratio: see :func:`alternative_times`.
+
+``--row-orders P`` also fits the default on P random orders of each draw's
+rows. The default ``cv=5`` (unshuffled ``KFold``) splits the rows in their
+order, so a new order is a new, equally likely set of folds; the path and
+its best time do not depend on it. The ratio is then printed per order and
+over all of them: the ratio of the draws' own order is one sample of it.
+
+    python benchmarks/bench_cv.py --seeds 10 --row-orders 5 --skip-full-length
 """
 
 import argparse
@@ -126,6 +134,13 @@ def main(argv=None):
         action="store_true",
         help="also other rules for the time, on the full-length run's curves",
     )
+    parser.add_argument(
+        "--row-orders",
+        type=int,
+        default=0,
+        metavar="P",
+        help="also the default fitted on P random orders of the rows (new folds)",
+    )
     parser.add_argument("--quick", action="store_true", help="tiny sizes")
     args = parser.parse_args(argv)
     if args.quick:
@@ -151,6 +166,17 @@ def main(argv=None):
                 "steps": steps,
                 "stop_reason": model.stop_reason_,
             }
+            # The same draw, its rows in other orders: other folds, same path.
+            row["order_risks"] = [
+                excess_risk(
+                    ImplicitRegInterpolator().fit(X[order], y[order]).sparse_coef_,
+                    coef,
+                )
+                for order in (
+                    np.random.default_rng([seed, p]).permutation(X.shape[0])
+                    for p in range(args.row_orders)
+                )
+            ]
             if not args.skip_full_length:
                 with mock.patch.object(
                     stopping.StoppingPolicy, "check", _full_length_check
@@ -207,6 +233,14 @@ def main(argv=None):
                 f"early stopping: the same time as the full-length run on "
                 f"{n_same}/{len(rows)} seeds; {steps} CV steps against "
                 f"{full_steps} ({steps / full_steps:.2f}x)"
+            )
+        if args.row_orders:
+            best = np.mean([r["best_risk"] for r in rows])
+            per_order = np.mean([r["order_risks"] for r in rows], axis=0) / best
+            print(
+                f"other row orders (new folds), mean risk / at the best time: "
+                f"{' '.join(f'{v:.2f}x' for v in per_order)}; over all "
+                f"{args.row_orders} orders {per_order.mean():.2f}x"
             )
         if args.rules:
             best = np.mean([r["best_risk"] for r in rows])

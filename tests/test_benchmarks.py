@@ -394,7 +394,7 @@ def test_bench_cv_quick(capsys):
     # stopping chooses the time of the full-length run.
     import bench_cv
 
-    rows = bench_cv.main(["--quick", "--rules"])[0.5]
+    rows = bench_cv.main(["--quick", "--rules", "--row-orders", "1"])[0.5]
     for row in rows:
         assert row["best_risk"] <= row["chosen_risk"] + 1e-12
         assert row["full_time"] == row["chosen_time"]
@@ -412,9 +412,13 @@ def test_bench_cv_quick(capsys):
         }
         assert row["rules"]["mean"] == pytest.approx(row["chosen_risk"], rel=1e-3)
         assert all(np.isfinite(v) and v > 0 for v in row["rules"].values())
+        # Another order of the rows: another set of folds on the same path.
+        # (No bound on its risk: a different time can be better or worse.)
+        assert len(row["order_risks"]) == 1 and row["order_risks"][0] > 0
     out = capsys.readouterr().out
     assert "target <= 1.3x" in out
     assert "other rules" in out
+    assert "other row orders" in out
 
 
 def _unit_rms_draw(n, d, s):
