@@ -53,6 +53,7 @@ Run::
     python benchmarks/bench_risk.py --settings n=200,d=2000,sigma=1,design=ar1,rho=0.5
     python benchmarks/bench_risk.py --estimators oracle limit LassoCV implicit \\
         --implicit-variant init_scale=1e-20 --jobs 2 --json after.json
+    python benchmarks/bench_risk.py --row-order 0                  # other folds
     python benchmarks/bench_risk.py --quick                        # tiny, for tests
 """
 
@@ -448,12 +449,20 @@ def _extras(model):
     return out
 
 
-def run_draw(setting, seed, rows, one_thread=False):
-    """Fit every row on one draw: ``{name: {risk, rel_mse, time, ...}}``."""
+def run_draw(setting, seed, rows, one_thread=False, row_order=None):
+    """Fit every row on one draw: ``{name: {risk, rel_mse, time, ...}}``.
+
+    ``row_order``: None, the rows as drawn; an int ``k``, the rows in the
+    ``k``-th random order of this draw (other folds for the estimators that
+    cross-validate with unshuffled ``KFold``; the same data).
+    """
     limits = threadpool_limits(1) if one_thread else contextlib.nullcontext()
     start = time.perf_counter()
     with limits:
         X, y, coef = setting.draw(seed)
+        if row_order is not None:
+            order = np.random.default_rng([seed, row_order]).permutation(len(y))
+            X, y = X[order], y[order]
         var_y = float(np.var(y))
         fitted, out = {}, {}
         for row in rows:
@@ -653,6 +662,15 @@ def main(argv=None):
         help="processes over (setting, seed) pairs; > 1 limits BLAS to one thread "
         "per process (times are then contended)",
     )
+    parser.add_argument(
+        "--row-order",
+        type=int,
+        default=None,
+        metavar="K",
+        help="fit on each draw's rows in their K-th random order: the same data, "
+        "other folds for the estimators that cross-validate with unshuffled "
+        "KFold (default: the rows as drawn)",
+    )
     parser.add_argument("--json", default=None, help="write the results to this file")
     args = parser.parse_args(argv)
 
@@ -669,12 +687,13 @@ def main(argv=None):
 
     tasks = [(name, seed) for name in settings for seed in seeds]
     draws = Parallel(n_jobs=args.jobs, return_as="generator")(
-        delayed(run_draw)(settings[name], seed, rows, args.jobs > 1)
+        delayed(run_draw)(settings[name], seed, rows, args.jobs > 1, args.row_order)
         for name, seed in tasks
     )
     output = {
         "environment": environment(sys.argv if argv is None else argv),
         "jobs": args.jobs,
+        "row_order": args.row_order,
         "notes": notes,
         "variants": {variant_name(params): dict(params) for params in variants},
         "complete": False,

@@ -98,6 +98,20 @@ def test_bench_risk_jobs_match_serial(capsys):
         assert parallel[row]["risks"] == pytest.approx(serial[row]["risks"], rel=1e-6)
 
 
+def test_bench_risk_row_order_changes_only_the_folds(capsys):
+    """--row-order: the same data in another order. Estimators that do not
+    cross-validate are invariant to it (to round-off: least squares and the
+    minimum-l2 interpolant do not depend on the order of the rows)."""
+    args = ["--quick", "--settings", "d400", "--estimators", "oracle", "limit"]
+    args += ["MinL2", "implicit"]
+    drawn = _main("bench_risk")(args)["settings"]["d400"]["estimators"]
+    reordered = _main("bench_risk")(args + ["--row-order", "0"])
+    reordered = reordered["settings"]["d400"]["estimators"]
+    for row in ["oracle", "limit", "MinL2"]:
+        assert reordered[row]["risks"] == pytest.approx(drawn[row]["risks"], rel=1e-8)
+    assert all(np.isfinite(reordered["implicit"]["risks"]))
+
+
 def test_bench_risk_settings():
     parse = _load("bench_risk")["parse_settings"]
     paper = parse(["paper"])
