@@ -167,16 +167,12 @@ def main(argv=None):
                 "stop_reason": model.stop_reason_,
             }
             # The same draw, its rows in other orders: other folds, same path.
-            row["order_risks"] = [
-                excess_risk(
-                    ImplicitRegInterpolator().fit(X[order], y[order]).sparse_coef_,
-                    coef,
-                )
-                for order in (
-                    np.random.default_rng([seed, p]).permutation(X.shape[0])
-                    for p in range(args.row_orders)
-                )
-            ]
+            row["order_times"], row["order_risks"] = [], []
+            for p in range(args.row_orders):
+                order = np.random.default_rng([seed, p]).permutation(X.shape[0])
+                other = ImplicitRegInterpolator().fit(X[order], y[order])
+                row["order_times"].append(other.dense_start_)
+                row["order_risks"].append(excess_risk(other.sparse_coef_, coef))
             if not args.skip_full_length:
                 with mock.patch.object(
                     stopping.StoppingPolicy, "check", _full_length_check
@@ -235,6 +231,18 @@ def main(argv=None):
                 f"{full_steps} ({steps / full_steps:.2f}x)"
             )
         if args.row_orders:
+            print("seed  other row orders: chosen t (risk there)")
+            for r in rows:
+                cells = "  ".join(
+                    f"{t:7.1f} ({v:.4f})"
+                    for t, v in zip(r["order_times"], r["order_risks"])
+                )
+                print(f"{r['seed']:>4}  {cells}")
+            late = sum(t > r["best_time"] for r in rows for t in r["order_times"])
+            print(
+                f"later than the best time: {late} of {len(rows) * args.row_orders} "
+                "(seed, order) pairs"
+            )
             best = np.mean([r["best_risk"] for r in rows])
             per_order = np.mean([r["order_risks"] for r in rows], axis=0) / best
             print(
