@@ -88,7 +88,12 @@ def alternative_times(X, y, model):
       the folds' own argmin times;
     - ``aligned``: each fold's time axis rescaled by its first arrival time
       relative to the full data's (``max |X_c^T y_c| / m``, the speed of the
-      first coordinate), then the argmin of the mean curve.
+      first coordinate), then the argmin of the mean curve;
+    - ``first-1%``, ``first-2%``, ``first-5%``: the earliest time at which the
+      mean curve is within that fraction of its minimum (against the
+      library's rule choosing late);
+    - ``1-se``: the earliest time within one standard error (over the folds,
+      at the minimum) of the minimum, the "one-standard-error rule".
     """
     times, curves = model.cv_time_grid_, model.cv_mse_path_[0]
     reached = np.all(np.isfinite(curves), axis=1)
@@ -110,13 +115,41 @@ def alternative_times(X, y, model):
         ],
         axis=0,
     )
+    mean = curves.mean(axis=1)
+    i = int(np.argmin(mean))
+    se = curves[i].std(ddof=1) / np.sqrt(curves.shape[1])
+
+    def first_below(level):
+        return times[int(np.flatnonzero(mean <= level)[0])]
+
     return {
-        "mean": times[np.argmin(curves.mean(axis=1))],
+        "mean": times[i],
         "log-mean": times[np.argmin(np.log(curves).mean(axis=1))],
         "fold-median": float(np.median(fold_times)),
         "fold-gmean": float(np.exp(np.mean(np.log(fold_times)))),
         "aligned": grid[np.argmin(aligned)],
+        "first-1%": first_below(1.01 * mean[i]),
+        "first-2%": first_below(1.02 * mean[i]),
+        "first-5%": first_below(1.05 * mean[i]),
+        "1-se": first_below(mean[i] + se),
     }
+
+
+def rule_risks(X, y, coef, full):
+    """``{rule: risk of the sparse part at its time}`` of a full-length fit."""
+    rules = alternative_times(X, y, full)
+    times = np.unique(list(rules.values()))
+    _, coefs = implicit_path(X, y, init_scale=full.init_scale_, times=times)
+    return {
+        rule: excess_risk(coefs[:, int(np.searchsorted(times, t))], coef)
+        for rule, t in rules.items()
+    }
+
+
+def fit_full_length(X, y):
+    """``(model, steps)`` of a cross-validation run to the end of every path."""
+    with mock.patch.object(stopping.StoppingPolicy, "check", _full_length_check):
+        return fit_counting_steps(X, y, max_iter=100_000)
 
 
 def main(argv=None):
@@ -167,31 +200,23 @@ def main(argv=None):
                 "stop_reason": model.stop_reason_,
             }
             # The same draw, its rows in other orders: other folds, same path.
-            row["order_times"], row["order_risks"] = [], []
+            row["order_times"], row["order_risks"], row["order_rules"] = [], [], []
             for p in range(args.row_orders):
                 order = np.random.default_rng([seed, p]).permutation(X.shape[0])
                 other = ImplicitRegInterpolator().fit(X[order], y[order])
                 row["order_times"].append(other.dense_start_)
                 row["order_risks"].append(excess_risk(other.sparse_coef_, coef))
+                if args.rules:
+                    full, _ = fit_full_length(X[order], y[order])
+                    row["order_rules"].append(
+                        rule_risks(X[order], y[order], coef, full)
+                    )
             if not args.skip_full_length:
-                with mock.patch.object(
-                    stopping.StoppingPolicy, "check", _full_length_check
-                ):
-                    full, full_steps = fit_counting_steps(X, y, max_iter=100_000)
+                full, full_steps = fit_full_length(X, y)
                 row["full_time"] = full.dense_start_
                 row["full_steps"] = full_steps
                 if args.rules:
-                    rules = alternative_times(X, y, full)
-                    times = np.unique(list(rules.values()))
-                    _, coefs = implicit_path(
-                        X, y, init_scale=full.init_scale_, times=times
-                    )
-                    row["rules"] = {
-                        rule: excess_risk(
-                            coefs[:, int(np.searchsorted(times, t))], coef
-                        )
-                        for rule, t in rules.items()
-                    }
+                    row["rules"] = rule_risks(X, y, coef, full)
             rows.append(row)
             print(
                 f"[sigma {noise} seed {seed}] {time.perf_counter() - start:.1f} s",
@@ -257,6 +282,13 @@ def main(argv=None):
                 for rule in rows[0]["rules"]
             )
             print(f"other rules, mean risk / at the best time: {ratios}")
+            if args.row_orders:
+                fits = [o for r in rows for o in r["order_rules"]]
+                ratios = "  ".join(
+                    f"{rule} {np.mean([o[rule] for o in fits]) / best:.2f}x"
+                    for rule in rows[0]["rules"]
+                )
+                print(f"other rules over the {args.row_orders} row orders: {ratios}")
     return results
 
 
