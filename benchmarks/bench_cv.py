@@ -88,7 +88,8 @@ def alternative_times(X, y, model):
       the folds' own argmin times;
     - ``aligned``: each fold's time axis rescaled by its first arrival time
       relative to the full data's (``max |X_c^T y_c| / m``, the speed of the
-      first coordinate), then the argmin of the mean curve;
+      first coordinate), then the argmin of the mean curve (a fold's curve
+      is held at its ends where the rescaled time leaves its grid);
     - ``first-1%``, ``first-2%``, ``first-5%``: the earliest time at which the
       mean curve is within that fraction of its minimum (against the
       library's rule choosing late);
@@ -180,6 +181,8 @@ def main(argv=None):
         args.noise, args.seeds, args.n, args.d = [0.5], 2, 40, 200
     if args.rules and args.skip_full_length:
         parser.error("--rules needs the full-length run")
+    if args.row_orders < 0:
+        parser.error("--row-orders must be a non-negative integer")
     results = {}
     for noise in args.noise:
         rows = []

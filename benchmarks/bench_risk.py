@@ -673,6 +673,8 @@ def main(argv=None):
     )
     parser.add_argument("--json", default=None, help="write the results to this file")
     args = parser.parse_args(argv)
+    if args.row_order is not None and args.row_order < 0:
+        parser.error("--row-order must be a non-negative integer")
 
     settings = parse_settings(
         args.settings or (["quick"] if args.quick else ["all"]), quick=args.quick
