@@ -94,7 +94,10 @@ def alternative_times(X, y, model):
       mean curve is within that fraction of its minimum (against the
       library's rule choosing late);
     - ``1-se``: the earliest time within one standard error (over the folds,
-      at the minimum) of the minimum, the "one-standard-error rule".
+      at the minimum) of the minimum, the "one-standard-error rule";
+    - ``mean*sqrt(4/5)``, ``mean*4/5``: the library's time scaled down by the
+      square root of the folds' share of the rows, or by the share itself (a
+      fixed correction for folds trained on fewer rows).
     """
     times, curves = model.cv_time_grid_, model.cv_mse_path_[0]
     reached = np.all(np.isfinite(curves), axis=1)
@@ -133,6 +136,8 @@ def alternative_times(X, y, model):
         "first-2%": first_below(1.02 * mean[i]),
         "first-5%": first_below(1.05 * mean[i]),
         "1-se": first_below(mean[i] + se),
+        "mean*sqrt(4/5)": times[i] * np.sqrt(0.8),
+        "mean*4/5": times[i] * 0.8,
     }
 
 

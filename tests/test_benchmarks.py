@@ -430,6 +430,8 @@ def test_bench_cv_quick(capsys):
             "first-2%",
             "first-5%",
             "1-se",
+            "mean*sqrt(4/5)",
+            "mean*4/5",
         }
         assert all(np.isfinite(v) and v > 0 for v in row["rules"].values())
         # Another order of the rows: another set of folds on the same path.
