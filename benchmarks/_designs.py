@@ -20,6 +20,16 @@ from sklearn.utils import check_random_state
 from sk_implicit.datasets import _sparse_target
 
 
+def row_order(seed, k, n_samples):
+    """The ``k``-th random order of the rows of draw ``seed``.
+
+    The same data with other folds for estimators that cross-validate with
+    an unshuffled ``KFold``; ``bench_risk --row-order`` and ``bench_cv
+    --row-orders`` share it, so that their orders are the same.
+    """
+    return np.random.default_rng([seed, k]).permutation(n_samples)
+
+
 def _check_block(correlation, block_size):
     if not 0.0 <= correlation < 1.0:
         raise ValueError(f"correlation must be in [0, 1), got {correlation!r}.")

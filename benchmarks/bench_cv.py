@@ -35,6 +35,7 @@ import time
 from unittest import mock
 
 import numpy as np
+from _designs import row_order
 from sklearn.model_selection import KFold
 
 import sk_implicit._path as path_module
@@ -210,7 +211,7 @@ def main(argv=None):
             # The same draw, its rows in other orders: other folds, same path.
             row["order_times"], row["order_risks"], row["order_rules"] = [], [], []
             for p in range(args.row_orders):
-                order = np.random.default_rng([seed, p]).permutation(X.shape[0])
+                order = row_order(seed, p, X.shape[0])
                 other = ImplicitRegInterpolator().fit(X[order], y[order])
                 row["order_times"].append(other.dense_start_)
                 row["order_risks"].append(excess_risk(other.sparse_coef_, coef))

@@ -71,6 +71,7 @@ from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 from _designs import block_excess_risk, make_block_regression
+from _designs import row_order as row_order_of
 from _peers import (
     FixedLinear,
     abess_cv,
@@ -461,7 +462,7 @@ def run_draw(setting, seed, rows, one_thread=False, row_order=None):
     with limits:
         X, y, coef = setting.draw(seed)
         if row_order is not None:
-            order = np.random.default_rng([seed, row_order]).permutation(len(y))
+            order = row_order_of(seed, row_order, len(y))
             X, y = X[order], y[order]
         var_y = float(np.var(y))
         fitted, out = {}, {}
