@@ -377,11 +377,11 @@ def main(argv=None):
             X, y, coef = setting.draw(seed)
             limit = residual_interpolator(X, y, oracle_ls(X, y, coef))
             row = {"seed": seed, "limit": setting.risk(limit.coef_, coef)}
+            # The full data, trained on all of its rows (a fold of one).
+            every_row, scales = np.arange(X.shape[0]), _scales(X, y)
             for depth, scale in configs:
                 start = time.perf_counter()
-                path = fold_path(
-                    X, y, np.arange(X.shape[0]), _scales(X, y), depth, scale, args.dlog
-                )
+                path = fold_path(X, y, every_row, scales, depth, scale, args.dlog)
                 coefs, _ = path.finished()
                 risks = [setting.risk(c, coef) for c in coefs.T]
                 key = f"{depth}:{scale:g}"
@@ -400,14 +400,7 @@ def main(argv=None):
                 for factor in args.step_growth if depth == 2 else ():
                     period = factor * first_arrival_time(X, y, scale)
                     grown, _ = fold_path(
-                        X,
-                        y,
-                        np.arange(X.shape[0]),
-                        _scales(X, y),
-                        depth,
-                        scale,
-                        args.dlog,
-                        growth_period=period,
+                        X, y, every_row, scales, depth, scale, args.dlog, period
                     ).finished()
                     growth_risk = min(setting.risk(c, coef) for c in grown.T)
                     row[f"{key}+growth{factor:g}"] = growth_risk
