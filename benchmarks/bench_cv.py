@@ -27,6 +27,14 @@ its best time do not depend on it. The ratio is then printed per order and
 over all of them: the ratio of the draws' own order is one sample of it.
 
     python benchmarks/bench_cv.py --seeds 10 --row-orders 5 --skip-full-length
+
+``--holdout M ...`` measures how much information the time needs: the time
+that a fresh validation set of ``M`` points (20 draws of it) picks on the full
+path, by the validation error of the finished interpolator, as the CV's curves
+judge it. It is a bound, not an estimator (see :func:`holdout_risks`); ``M =
+n`` asks for as many new points as the fit has, ``M = n / 5`` for a fold's.
+
+    python benchmarks/bench_cv.py --seeds 20 --holdout 20 100 1000 --skip-full-length
 """
 
 import argparse
@@ -64,15 +72,55 @@ def fit_counting_steps(X, y, **kwargs):
     return model, counts[0] if len(counts) > 1 else 0
 
 
-def best_time_risk(X, y, coef, model, n_times=400):
-    """Best excess risk of the sparse part along the full path, and its time."""
+def fine_path(X, y, model, n_times=400):
+    """``(times, coefs)``: the sparse part along the full path of ``model``.
+
+    Geometric times from the first to 4x the last of the CV's grid, and the
+    chosen time; ``coefs`` is (d, n_times).
+    """
     grid = model.cv_time_grid_
     times = np.geomspace(grid[0], 4 * grid[-1], n_times)
     times = np.union1d(times, [model.dense_start_])
-    _, coefs = implicit_path(X, y, init_scale=model.init_scale_, times=times)
+    return implicit_path(X, y, init_scale=model.init_scale_, times=times)
+
+
+def best_time_risk(X, y, coef, model, n_times=400):
+    """Best excess risk of the sparse part along the full path, and its time."""
+    times, coefs = fine_path(X, y, model, n_times)
     risks = np.array([excess_risk(coefs[:, k], coef) for k in range(times.size)])
     k = int(np.argmin(risks))
     return risks[k], times[k]
+
+
+def holdout_risks(X, y, coef, model, noise, sizes, *, draws=20, seed=0):
+    """``{M: mean risk at the time a fresh validation set of M points picks}``.
+
+    A bound, not an estimator: it reads data the fit never has. On the full
+    path's fine grid (:func:`fine_path`), each time's interpolator is the
+    library's finished model, the sparse part plus the minimum-l2 interpolant
+    of its residual (``lstsq`` of the centred design: its minimum-norm
+    solution). ``draws`` validation sets of ``M`` new points from the same
+    model (isotropic Gaussian rows, the same ``coef``, new noise) each pick
+    the time of least validation error; the value is the mean excess risk of
+    the sparse part at the picked times, the quantity the target is about.
+    """
+    times, coefs = fine_path(X, y, model)
+    risks = np.array([excess_risk(coefs[:, k], coef) for k in range(times.size)])
+    x_mean, y_mean = X.mean(axis=0), y.mean()
+    residuals = (y - y_mean)[:, None] - (X - x_mean) @ coefs
+    finished = coefs + np.linalg.lstsq(X - x_mean, residuals, rcond=None)[0]
+    intercepts = y_mean - x_mean @ finished
+    rng = np.random.default_rng([seed, 8])
+    picked = {}
+    for size in sizes:
+        chosen = []
+        for _ in range(draws):
+            X_new = rng.standard_normal((size, X.shape[1]))
+            y_new = X_new @ coef + noise * rng.standard_normal(size)
+            errors = ((y_new[:, None] - X_new @ finished - intercepts) ** 2).mean(0)
+            chosen.append(risks[int(np.argmin(errors))])
+        picked[size] = float(np.mean(chosen))
+    return picked
 
 
 def alternative_times(X, y, model):
@@ -181,6 +229,15 @@ def main(argv=None):
         metavar="P",
         help="also the default fitted on P random orders of the rows (new folds)",
     )
+    parser.add_argument(
+        "--holdout",
+        type=int,
+        nargs="+",
+        default=[],
+        metavar="M",
+        help="also the time a fresh validation set of M points picks on the full "
+        "path (a bound: it reads new data)",
+    )
     parser.add_argument("--quick", action="store_true", help="tiny sizes")
     args = parser.parse_args(argv)
     if args.quick:
@@ -189,6 +246,8 @@ def main(argv=None):
         parser.error("--rules needs the full-length run")
     if args.row_orders < 0:
         parser.error("--row-orders must be a non-negative integer")
+    if any(size < 1 for size in args.holdout):
+        parser.error("--holdout sizes must be positive integers")
     results = {}
     for noise in args.noise:
         rows = []
@@ -208,6 +267,9 @@ def main(argv=None):
                 "steps": steps,
                 "stop_reason": model.stop_reason_,
             }
+            row["holdout"] = holdout_risks(
+                X, y, coef, model, noise, args.holdout, seed=seed
+            )
             # The same draw, its rows in other orders: other folds, same path.
             row["order_times"], row["order_risks"], row["order_rules"] = [], [], []
             for p in range(args.row_orders):
@@ -283,6 +345,16 @@ def main(argv=None):
                 f"other row orders (new folds), mean risk / at the best time: "
                 f"{' '.join(f'{v:.2f}x' for v in per_order)}; over all "
                 f"{args.row_orders} orders {per_order.mean():.2f}x"
+            )
+        if args.holdout:
+            best = np.mean([r["best_risk"] for r in rows])
+            ratios = "  ".join(
+                f"M={size} {np.mean([r['holdout'][size] for r in rows]) / best:.2f}x"
+                for size in args.holdout
+            )
+            print(
+                "a fresh validation set of M points on the full path (a bound, "
+                f"not an estimator), mean risk / at the best time: {ratios}"
             )
         if args.rules:
             best = np.mean([r["best_risk"] for r in rows])
