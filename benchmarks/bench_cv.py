@@ -84,28 +84,33 @@ def fine_path(X, y, model, n_times=400):
     return implicit_path(X, y, init_scale=model.init_scale_, times=times)
 
 
+def path_risks(coef, coefs):
+    """The excess risk of each column of ``coefs`` (a path's coefficients)."""
+    return np.array([excess_risk(coefs[:, k], coef) for k in range(coefs.shape[1])])
+
+
 def best_time_risk(X, y, coef, model, n_times=400):
     """Best excess risk of the sparse part along the full path, and its time."""
     times, coefs = fine_path(X, y, model, n_times)
-    risks = np.array([excess_risk(coefs[:, k], coef) for k in range(times.size)])
+    risks = path_risks(coef, coefs)
     k = int(np.argmin(risks))
     return risks[k], times[k]
 
 
-def holdout_risks(X, y, coef, model, noise, sizes, *, draws=20, seed=0):
+def holdout_risks(X, y, coef, coefs, noise, sizes, *, draws=20, seed=0):
     """``{M: mean risk at the time a fresh validation set of M points picks}``.
 
-    A bound, not an estimator: it reads data the fit never has. On the full
-    path's fine grid (:func:`fine_path`), each time's interpolator is the
-    library's finished model, the sparse part plus the minimum-l2 interpolant
-    of its residual (``lstsq`` of the centred design: its minimum-norm
-    solution). ``draws`` validation sets of ``M`` new points from the same
-    model (isotropic Gaussian rows, the same ``coef``, new noise) each pick
-    the time of least validation error; the value is the mean excess risk of
-    the sparse part at the picked times, the quantity the target is about.
+    A bound, not an estimator: it reads data the fit never has. ``coefs``
+    is the sparse part along the full path (:func:`fine_path`). Each time's
+    interpolator is the library's finished model, the sparse part plus the
+    minimum-l2 interpolant of its residual (``lstsq`` of the centred design:
+    its minimum-norm solution). ``draws`` validation sets of ``M`` new points
+    from the same model (isotropic Gaussian rows, the same ``coef``, new
+    noise) each pick the time of least validation error; the value is the
+    mean excess risk of the sparse part at the picked times, the quantity the
+    target is about.
     """
-    times, coefs = fine_path(X, y, model)
-    risks = np.array([excess_risk(coefs[:, k], coef) for k in range(times.size)])
+    risks = path_risks(coef, coefs)
     x_mean, y_mean = X.mean(axis=0), y.mean()
     residuals = (y - y_mean)[:, None] - (X - x_mean) @ coefs
     finished = coefs + np.linalg.lstsq(X - x_mean, residuals, rcond=None)[0]
@@ -267,9 +272,11 @@ def main(argv=None):
                 "steps": steps,
                 "stop_reason": model.stop_reason_,
             }
-            row["holdout"] = holdout_risks(
-                X, y, coef, model, noise, args.holdout, seed=seed
-            )
+            if args.holdout:
+                _, coefs = fine_path(X, y, model)
+                row["holdout"] = holdout_risks(
+                    X, y, coef, coefs, noise, args.holdout, seed=seed
+                )
             # The same draw, its rows in other orders: other folds, same path.
             row["order_times"], row["order_risks"], row["order_rules"] = [], [], []
             for p in range(args.row_orders):
