@@ -89,19 +89,12 @@ def path_risks(coef, coefs):
     return np.array([excess_risk(coefs[:, k], coef) for k in range(coefs.shape[1])])
 
 
-def best_time_risk(X, y, coef, model, n_times=400):
-    """Best excess risk of the sparse part along the full path, and its time."""
-    times, coefs = fine_path(X, y, model, n_times)
-    risks = path_risks(coef, coefs)
-    k = int(np.argmin(risks))
-    return risks[k], times[k]
-
-
-def holdout_risks(X, y, coef, coefs, noise, sizes, *, draws=20, seed=0):
+def holdout_risks(X, y, coef, coefs, risks, noise, sizes, *, draws=20, seed=0):
     """``{M: mean risk at the time a fresh validation set of M points picks}``.
 
     A bound, not an estimator: it reads data the fit never has. ``coefs``
-    is the sparse part along the full path (:func:`fine_path`). Each time's
+    is the sparse part along the full path (:func:`fine_path`), ``risks``
+    their excess risks (:func:`path_risks`). Each time's
     interpolator is the library's finished model, the sparse part plus the
     minimum-l2 interpolant of its residual (``lstsq`` of the centred design:
     its minimum-norm solution). ``draws`` validation sets of ``M`` new points
@@ -110,7 +103,6 @@ def holdout_risks(X, y, coef, coefs, noise, sizes, *, draws=20, seed=0):
     mean excess risk of the sparse part at the picked times, the quantity the
     target is about.
     """
-    risks = path_risks(coef, coefs)
     x_mean, y_mean = X.mean(axis=0), y.mean()
     residuals = (y - y_mean)[:, None] - (X - x_mean) @ coefs
     finished = coefs + np.linalg.lstsq(X - x_mean, residuals, rcond=None)[0]
@@ -262,7 +254,11 @@ def main(argv=None):
             )
             start = time.perf_counter()
             model, steps = fit_counting_steps(X, y)
-            best, best_time = best_time_risk(X, y, coef, model)
+            # The best time along the full path, known from the true coef.
+            times, coefs = fine_path(X, y, model)
+            risks = path_risks(coef, coefs)
+            k = int(np.argmin(risks))
+            best, best_time = risks[k], times[k]
             row = {
                 "seed": seed,
                 "chosen_time": model.dense_start_,
@@ -273,9 +269,8 @@ def main(argv=None):
                 "stop_reason": model.stop_reason_,
             }
             if args.holdout:
-                _, coefs = fine_path(X, y, model)
                 row["holdout"] = holdout_risks(
-                    X, y, coef, coefs, noise, args.holdout, seed=seed
+                    X, y, coef, coefs, risks, noise, args.holdout, seed=seed
                 )
             # The same draw, its rows in other orders: other folds, same path.
             row["order_times"], row["order_risks"], row["order_rules"] = [], [], []
