@@ -153,6 +153,45 @@ def step_factor(error, eta, accepted_eta, accepted_error, after_rejection):
     return np.clip(factor, _MAX_SHRINK, _MAX_GROWTH)
 
 
+def implicit_split(load, budget, max_size):
+    """Per row, the fewest columns of largest load leaving ``budget`` to the rest.
+
+    ``load`` (K, a) is non-negative (``4 eta D_j H_jj``: the implicit block's
+    share of the trace). Returns ``(ranked, size, shrink)``: ``ranked`` (K, w)
+    holds column indices by decreasing load, of which the first ``size[k]``
+    make the block ``S`` of row ``k``; where more than ``max_size`` would be
+    needed, ``size`` is ``max_size`` and ``shrink`` < 1 the factor that cuts
+    the step (and so every load) until the rest fits the budget; else 1.
+    """
+    n_rows, n_cols = load.shape
+    # A column below half the budget spread over all of them is never needed
+    # in S: only the others (the candidates) are sorted, all rows at once,
+    # each padded to the longest row's count with small columns, which sort
+    # last and count zero in the cumulative sum (adding 0 is exact: the sums
+    # are those of each row's candidates alone).
+    small = load <= 0.5 * budget / max(n_cols, 1)
+    small_trace = np.where(small, load, 0.0).sum(axis=1)
+    width = int((~small).sum(axis=1).max(initial=0))
+    if width == 0:
+        return np.zeros((n_rows, 0), dtype=int), np.zeros(n_rows, int), np.ones(n_rows)
+    key = np.where(small, np.inf, -load)
+    row = np.arange(n_rows)[:, None]  # (fancy indexing: cheaper than take_along_axis)
+    top = np.argpartition(key, width - 1, axis=1)[:, :width]
+    ranked = top[row, np.argsort(key[row, top], axis=1, kind="stable")]
+    sorted_load = np.where(small[row, ranked], 0.0, load[row, ranked])
+    # rest[:, i]: the trace left to the explicit part if S = ranked[:, :i].
+    rest = np.empty((n_rows, width + 1))
+    rest[:, :-1] = np.cumsum(sorted_load[:, ::-1], axis=1)[:, ::-1]
+    rest[:, -1] = 0.0
+    rest += small_trace[:, None]
+    size = (rest > budget).sum(axis=1)
+    shrink = np.ones(n_rows)
+    over = np.flatnonzero(size > max_size)
+    if over.size:
+        shrink[over] = budget / rest[over, max_size]
+    return ranked, np.minimum(size, max_size), shrink
+
+
 @dataclass
 class Problems:
     """``K`` weighted, centred least-squares problems sharing ``X``.
@@ -175,6 +214,11 @@ class Problems:
         self.n_problems, self.n_samples = self.weight.shape
         self.n_features = self.X.shape[1]
         self.weight_sum = self.weight.sum(axis=1)
+        # Per problem: its rows of positive weight, and sqrt(w / m) on them.
+        self.training_rows = []
+        for w, m in zip(self.weight, self.weight_sum):
+            rows = np.flatnonzero(w > 0)
+            self.training_rows.append((rows, np.sqrt(w[rows] / m)))
         if self.validation_weight is not None:
             self.validation_sum = self.validation_weight.sum(axis=1)
 
@@ -544,36 +588,19 @@ class _Integrator:
         if n_cols == 0:
             return blocks, eta
         dbeta = _dbeta(theta, sub.log_init[:, None])
-        # 4 eta D_j H_jj: coordinates below half the budget spread over all
-        # of them cannot be needed in S; sort only the others.
         load = 4.0 * eta[:, None] * dbeta * self.curvature_diag[cols.index]
-        small = load <= 0.5 * EXPLICIT_TRACE / n_cols
-        small_trace = np.where(small, load, 0.0).sum(axis=1)
+        ranked, size, shrink = implicit_split(load, EXPLICIT_TRACE, self.max_implicit)
+        eta *= shrink
         for k in range(sub.n_problems):
-            if not eta[k] > 0:
+            if not eta[k] > 0 or size[k] == 0:
                 continue
-            candidates = np.flatnonzero(~small[k])
-            if candidates.size == 0:
-                continue
-            ranked = candidates[np.argsort(-load[k, candidates])]
-            # rest[i]: trace left to the explicit part if S = ranked[:i].
-            rest = np.zeros(ranked.size + 1)
-            rest[:-1] = np.cumsum(load[k, ranked][::-1])[::-1]
-            rest += small_trace[k]
-            n_implicit = int(np.count_nonzero(rest > EXPLICIT_TRACE))
-            if n_implicit > self.max_implicit:
-                n_implicit = self.max_implicit
-                eta[k] *= EXPLICIT_TRACE / rest[n_implicit]
-            if n_implicit == 0:
-                continue
-            S = ranked[:n_implicit]
+            S = ranked[k, : size[k]]
             XS = cols.X[:, S]
             XS = XS.toarray() if sp.issparse(XS) else XS
             if cols.offset is not None:
                 XS = XS - cols.offset[k, S]
             sqrt_d = np.sqrt(dbeta[k, S])
-            rows = sub.weight[k] > 0
-            sqrt_w = np.sqrt(sub.weight[k, rows] / sub.weight_sum[k])
+            rows, sqrt_w = sub.training_rows[k]
             B = XS[rows] * (sqrt_w[:, None] * sqrt_d)
             c = 4.0 * _GAMMA * eta[k]
             blocks[k] = (S, XS, sqrt_d, _ShiftedGramSolver(B, c))

@@ -180,6 +180,40 @@ def test_step_factor_closed_forms():
     np.testing.assert_array_equal(got, [1.0])
 
 
+def _split_by_brute_force(row, budget, max_size):
+    # The fewest columns of largest load whose removal leaves <= budget.
+    order = np.argsort(-row, kind="stable")
+    for size in range(row.size + 1):
+        rest = row[order[size:]].sum()
+        if rest <= budget:
+            break
+    if size <= max_size:
+        return set(order[:size].tolist()), 1.0
+    return set(order[:max_size].tolist()), budget / row[order[max_size:]].sum()
+
+
+def test_implicit_split_matches_brute_force():
+    rng = np.random.default_rng(0)
+    budget = 0.5
+    for trial in range(200):
+        n_rows, n_cols = rng.integers(1, 5), rng.integers(1, 40)
+        # Loads over many scales, some rows all zero (a step of 0), some
+        # with a long tail of columns below the candidate threshold.
+        load = np.exp(rng.uniform(-12, 3, (n_rows, n_cols)))
+        load[rng.random(n_rows) < 0.2] = 0.0
+        max_size = int(rng.integers(1, 10))
+        ranked, size, shrink = path_module.implicit_split(load, budget, max_size)
+        for k in range(n_rows):
+            expected, factor = _split_by_brute_force(load[k], budget, max_size)
+            assert set(ranked[k, : size[k]].tolist()) == expected
+            # The chosen columns come first, by decreasing load.
+            assert np.all(np.diff(load[k, ranked[k, : size[k]]]) <= 0)
+            np.testing.assert_allclose(shrink[k], factor, rtol=1e-12)
+            if factor < 1:  # the cut step leaves exactly the budget
+                rest = np.delete(load[k], ranked[k, : size[k]]).sum()
+                np.testing.assert_allclose(rest * shrink[k], budget, rtol=1e-12)
+
+
 def test_sparse_and_dense_input_give_the_same_path():
     X, y, _ = make_sparse_regression(40, 120, 3, noise=0.2, random_state=3)
     X[np.abs(X) < 1.0] = 0.0
