@@ -49,6 +49,7 @@ from ._base import (
     times_pow2,
 )
 from ._min_l2 import _GRAM_MIN_RCOND
+from ._threads import BlasThreads
 
 
 class FoldFinish:
@@ -105,7 +106,8 @@ class FoldFinish:
             fold = _Fold(X, train, test, offset, sqrt_w, centre)
             if train.size <= d:
                 if gram is None:
-                    gram = centred_gram(X, centre)
+                    with BlasThreads().for_product(n * n * d):
+                        gram = centred_gram(X, centre)
                 A, Bt = self._wide(fold, gram, fit_intercept)
             else:
                 A, Bt = self._svd(fold)
@@ -164,7 +166,8 @@ class FoldFinish:
         """
         train, test, sqrt_w = fold.train, fold.test, fold.sqrt_w
         B = fold.centred(train) * sqrt_w[:, None]
-        U, s, Vt = scipy.linalg.svd(B, full_matrices=False, check_finite=False)
+        with BlasThreads().for_product(B.shape[0] * B.shape[1] * min(B.shape)):
+            U, s, Vt = scipy.linalg.svd(B, full_matrices=False, check_finite=False)
         keep = s > self._cutoff(fold, s[0] if s.size else 0.0)
         return fold.centred(test) @ (Vt[keep].T / s[keep]), U[:, keep].T * sqrt_w
 

@@ -24,6 +24,7 @@ from ._path import (
     first_activation_time,
 )
 from ._stopping import StoppingPolicy, ValidationCurves
+from ._threads import BlasThreads
 from ._validation import (
     Interval,
     Options,
@@ -292,7 +293,9 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
             self.__dict__.pop(attr, None)
         data = self._validate_and_centre(X, y, sample_weight)
         try:
-            self._fit_centred(data, scales, X, y, sample_weight, params)
+            # (Threads: see _threads; large products take the caller's.)
+            with BlasThreads().single():
+                self._fit_centred(data, scales, X, y, sample_weight, params)
         except DivergenceError as exc:
             raise ValueError(f"{exc} Try a smaller init_scale or rescale X.") from exc
         return self
@@ -476,10 +479,12 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         else:
             fitted = np.asarray(centred_matvec(data, sparse)).ravel()
             residual = data.y.astype(np.float64) - fitted
-            dense, _ = solve_min_l2(
-                replace(data, y=residual.astype(data.y.dtype)),
-                fit_intercept=self.fit_intercept,
-            )
+            n, d = data.X.shape
+            with BlasThreads().for_product(n * d * min(n, d)):
+                dense, _ = solve_min_l2(
+                    replace(data, y=residual.astype(data.y.dtype)),
+                    fit_intercept=self.fit_intercept,
+                )
         dtype = data.y.dtype
         self.sparse_coef_ = sparse.astype(dtype)
         self.dense_coef_ = dense.astype(dtype)

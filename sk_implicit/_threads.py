@@ -1,12 +1,18 @@
-"""BLAS threads for the integrator: one thread for the small products of a step.
+"""BLAS threads for a fit: one thread, except for the products that gain.
 
 Most products of the path's integration involve the working set only and are
 small; BLAS threads cost more than they save on them, and many times more on
 a busy machine (measured on 2 cores with other work running: 18 ms with two
-threads against 1 ms with one, for a 5 x 100 by 100 x 4000 product). The
-integration therefore runs with one BLAS thread, and products with the whole
-``X`` that are large enough to gain from threads get back the number of
-threads the caller had (which joblib's workers, e.g. under
+threads against 1 ms with one, for a 5 x 100 by 100 x 4000 product). Around
+the integration, the cross-validation's finish factorises each fold's small
+block; there too threads lose, the more so as numpy and scipy each bring
+their own OpenBLAS, whose threads spin for a while after a call and then
+compete with the other library's (measured: an SVD of a 132 x 1107 block,
+14 ms alone with one or two threads, takes 27 ms with two threads right
+after a numpy product; a whole fit on the permeability data, 0.66 s with
+one thread against 1.0 s with two). So a fit runs with one BLAS thread, and
+products large enough to gain from threads get back the number of threads
+the caller had (which joblib's workers, e.g. under
 ``GridSearchCV(n_jobs=-1)``, already limit to avoid oversubscription).
 threadpoolctl is a dependency of scikit-learn.
 """
@@ -34,6 +40,9 @@ _caller = 1  # the BLAS threads the process had before the first entrant
 # live; only a BLAS loaded after the first fit would be missed (its threads
 # are then left as they are).
 _shared_controller = None
+# Depth of `single` in each Python thread: a fit nests it (the estimator's
+# fit, then its integrator) and counts once.
+_local = threading.local()
 
 
 def _controller():
@@ -52,15 +61,27 @@ def _blas_threads(controller):
 
 
 class BlasThreads:
-    """One BLAS thread for the integration, the caller's for large products."""
+    """One BLAS thread for a fit, the caller's for large products."""
 
     def __init__(self):
         self._controller = _controller()
 
     @contextmanager
     def single(self):
-        """One BLAS thread while the context is open (a context manager)."""
+        """One BLAS thread while the context is open (a context manager).
+
+        Re-entrant within a Python thread: a nested call is part of the same
+        fit.
+        """
         global _active, _restore, _caller
+        depth = getattr(_local, "depth", 0)
+        if depth:
+            _local.depth = depth + 1
+            try:
+                yield
+            finally:
+                _local.depth = depth
+            return
         with _lock:
             if _active == 0:
                 _caller = _blas_threads(self._controller)
@@ -70,9 +91,11 @@ class BlasThreads:
                     else None
                 )
             _active += 1
+        _local.depth = 1
         try:
             yield
         finally:
+            _local.depth = 0
             with _lock:
                 _active -= 1
                 if _active == 0 and _restore is not None:
