@@ -372,13 +372,14 @@ class _ShiftedGramSolver:
     singular values are accurate, gives
     ``z = r - V diag(c s^2 / (1 + c s^2)) V^T r``. ``gram``, if given, is
     ``B^T B``, computed by the caller (:func:`_sparse_gram`; it is
-    overwritten); ``B`` is then formed only for an SVD. The products are
-    batched; LAPACK factorises and solves each problem (as fast as numpy's
-    batched routines on small systems, and it keeps Cholesky's cost on large
-    ones).
+    overwritten); ``B`` is then formed only for an SVD. ``size``, if given,
+    (K,): problem ``k``'s columns past ``size[k]`` are padding (``col = 0``).
+    The products are batched; LAPACK factorises and solves each problem (as
+    fast as numpy's batched routines on small systems, and it keeps
+    Cholesky's cost on large ones).
     """
 
-    def __init__(self, A, row, col, c, gram=None):
+    def __init__(self, A, row, col, c, gram=None, size=None):
         self.c = c
         self.kernel = gram is None and A.shape[2] > A.shape[1]
         self.B = None
@@ -393,10 +394,20 @@ class _ShiftedGramSolver:
         diagonal = np.einsum("kii->ki", M)  # (a writable view)
         stiff = diagonal.max(axis=1, initial=0.0) > 1e6
         diagonal += 1.0
+        # The padding (col = 0 past size[k]) is identity rows: only the
+        # leading block is factorised (the widest problem sets the stack's
+        # width, not every problem's cost).
+        full = size is None or self.kernel
+        self.sizes = np.full(len(c), M.shape[1]) if full else np.asarray(size)
         self.factors = []
-        for k, (Mk, stiff_k) in enumerate(zip(M, stiff)):
+        for k, (Mk, stiff_k, m) in enumerate(zip(M, stiff, self.sizes)):
+            if m == 0:
+                self.factors.append(None)
+                continue
             if not stiff_k:
-                factor, info = _potrf(Mk, lower=False, clean=False, overwrite_a=True)
+                factor, info = _potrf(
+                    Mk[:m, :m], lower=False, clean=False, overwrite_a=True
+                )
                 if info == 0:
                     self.factors.append(factor)
                     continue
@@ -408,15 +419,18 @@ class _ShiftedGramSolver:
         """``z`` (K, cols) for right-hand sides ``r`` (K, cols)."""
         z = np.empty_like(r)
         inner = _batch_matvec(self.B, r) if self.kernel else r
-        for k, factor in enumerate(self.factors):
-            if isinstance(factor, tuple):  # stiff: the SVD form
+        for k, (factor, m) in enumerate(zip(self.factors, self.sizes)):
+            if factor is None:  # no block: the identity
+                z[k] = r[k]
+            elif isinstance(factor, tuple):  # stiff: the SVD form
                 V, shrink = factor
                 z[k] = r[k] - V @ (shrink * (V.T @ r[k]))
             elif self.kernel:
                 u = _potrs(factor, inner[k], lower=False)[0]
                 z[k] = r[k] - self.c[k] * (self.B[k].T @ u)
             else:
-                z[k] = _potrs(factor, r[k], lower=False)[0]
+                z[k, :m] = _potrs(factor, r[k, :m], lower=False)[0]
+                z[k, m:] = r[k, m:]
         return z
 
 
@@ -432,7 +446,9 @@ def _sparse_gram(columns, offset, v, scale):
     product. It loses ``eps`` relative to the columns' mean squares, not
     their variances: negligible for sparse columns, whose means are small;
     a problem where a column's mean square exceeds its variance 1e8-fold
-    (dense data stored as sparse) gets the dense product instead.
+    (dense data stored as sparse) gets the dense product instead. (Below
+    that, the error is at most about 1e8 eps relative: harmless in the
+    Jacobian of a W-method, and it keeps ``I + c B^T B`` positive definite.)
     """
     K, s = scale.shape
     columns = sp.csc_array(columns)
@@ -705,7 +721,7 @@ class _Integrator:
         if offset is not None:
             XS = XS - offset[:, None, :]
         c = np.where(size > 0, 4.0 * _GAMMA * eta, 0.0)
-        solver = _ShiftedGramSolver(XS, sub.sqrt_weight, sqrt_d, c, gram)
+        solver = _ShiftedGramSolver(XS, sub.sqrt_weight, sqrt_d, c, gram, size)
         return _ImplicitBlocks(S, XS, sqrt_d, solver), eta
 
     def _stage(self, sub, blocks, weighted, eta, gradient=None):

@@ -18,6 +18,7 @@ threadpoolctl is a dependency of scikit-learn.
 """
 
 import threading
+import warnings
 from contextlib import contextmanager
 
 from threadpoolctl import ThreadpoolController
@@ -101,6 +102,18 @@ class BlasThreads:
                 if _active == 0 and _restore is not None:
                     _restore.restore_original_limits()
                     _restore = None
+                    # OpenBLAS ignores a raise from another thread than the
+                    # one that lowered the count: never leave that silent.
+                    if _blas_threads(self._controller) < _caller:
+                        warnings.warn(
+                            f"BLAS stays at one thread (it had {_caller}): "
+                            "OpenBLAS does not let this thread raise the "
+                            "count the main thread lowered. Call "
+                            "threadpoolctl.threadpool_limits("
+                            f"limits={_caller}) from the main thread.",
+                            RuntimeWarning,
+                            stacklevel=3,
+                        )
 
     @contextmanager
     def for_product(self, work):
