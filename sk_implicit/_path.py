@@ -225,6 +225,17 @@ class Problems:
         if self.validation_weight is not None:
             self.validation_sum = self.validation_weight.sum(axis=1)
 
+    def subset(self, rows):
+        """The problems ``rows`` (an index array), on the same ``X``."""
+        return Problems(
+            self.X,
+            self.targets[rows],
+            self.weight[rows],
+            self.log_init[rows],
+            None if self.offset is None else self.offset[rows],
+            None if self.validation_weight is None else self.validation_weight[rows],
+        )
+
     def column_products(self, E, columns=None):
         """``(E @ X[:, columns] - sum(E) o) / m`` for rows ``E``.
 
@@ -342,7 +353,7 @@ class StepRecord:
     ``gradient_norm`` (``||g||_inf``: on the working set now, on the other
     columns at the last refresh of the working set) and
     ``initial_gradient``; ``coef(row)`` gives a problem's coefficients on all
-    columns.
+    columns; ``snapshot(row)`` a :class:`Snapshot` of a problem's state.
     """
 
     ids: np.ndarray
@@ -353,6 +364,32 @@ class StepRecord:
     initial_gradient: np.ndarray
     n_iter: int
     coef: object = None
+    snapshot: object = None
+
+
+# The step controller's state, carried by a snapshot (so a resumed path takes
+# the step it would have taken).
+_CONTROL = ("proposal", "accepted_eta", "accepted_error", "after_rejection")
+
+
+@dataclass
+class Snapshot:
+    """A problem's state at one iterate, from which its path can be resumed.
+
+    ``theta`` (d,) is current on the columns ``current`` (the working set);
+    the others lag by the lazy update ``X^T accumulated`` (see
+    :meth:`_Integrator._refresh`), applied only if the path is resumed:
+    ``run(start=...)`` of an integrator whose problem at the same position
+    (or the problem given to ``run``) is this one. Costs a copy of
+    ``theta``, not a product with ``X``.
+    """
+
+    time: float
+    n_steps: int
+    theta: np.ndarray
+    accumulated: np.ndarray
+    current: np.ndarray
+    control: dict
 
 
 class DivergenceError(FloatingPointError):
@@ -508,14 +545,17 @@ class _Integrator:
         Weighted standard deviation of each column (the scale in which a
         coordinate's size is judged); zero for constant columns, which the
         flow never moves.
-    tolerance : float
+    tolerance : float or ndarray of shape (K,)
         Largest local error of a step in any ``beta_j``: relative, or
-        absolute below its significance size (:meth:`_error_weight`).
+        absolute below its significance size (:meth:`_error_weight`); one
+        value per problem, or one for all.
     """
 
     def __init__(self, problems, column_scale, *, tolerance=TOLERANCE):
         self.problems = problems
-        self.tolerance = tolerance
+        self.tolerance = np.broadcast_to(
+            np.asarray(tolerance, dtype=float), (problems.n_problems,)
+        )
         self.log_scale = np.full(problems.n_features, -np.inf)
         moving = column_scale > 0
         self.log_scale[moving] = np.log(column_scale[moving])
@@ -537,16 +577,7 @@ class _Integrator:
     def _subproblems(self, rows):
         """The problems of the running rows."""
         p = self.problems
-        if rows.size == p.n_problems:
-            return p
-        return Problems(
-            p.X,
-            p.targets[rows],
-            p.weight[rows],
-            p.log_init[rows],
-            None if p.offset is None else p.offset[rows],
-            None if p.validation_weight is None else p.validation_weight[rows],
-        )
+        return p if rows.size == p.n_problems else p.subset(rows)
 
     # -- the working set -------------------------------------------------------
 
@@ -794,7 +825,8 @@ class _Integrator:
             finite = np.isfinite(theta_step).all(axis=1) & np.isfinite(
                 accumulated_step
             ).all(axis=1)
-        error = np.where(finite & np.isfinite(error), error, np.inf) / self.tolerance
+        error = np.where(finite & np.isfinite(error), error, np.inf)
+        error /= self.tolerance[state.ids]
         accept = error <= 1.0
         tried = eta > 0
         factor = step_factor(
@@ -823,8 +855,8 @@ class _Integrator:
 
     # -- the loop ----------------------------------------------------------------
 
-    def run(self, *, t_end, max_iter, observer=None, capture_times=None):
-        """Integrate every problem from ``theta = 0`` up to ``t_end``.
+    def run(self, *, t_end, max_iter, observer=None, capture_times=None, start=None):
+        """Integrate every problem from ``theta = 0`` (or ``start``) up to ``t_end``.
 
         Parameters
         ----------
@@ -839,11 +871,15 @@ class _Integrator:
         capture_times : list of ndarray, optional
             Per problem, sorted times at which to return the coefficients
             (the steps land on them).
+        start : list of Snapshot or None, optional
+            Per problem, the state to resume its path from (its time, steps
+            and step control), or None to start at ``theta = 0``.
 
         Returns
         -------
         result : dict
-            ``"time"``, ``"n_iter"`` (K,) and ``"coef"`` (K, d) at the end,
+            ``"time"``, ``"n_iter"`` (K,: steps since ``theta = 0``, those
+            before a resumed state included) and ``"coef"`` (K, d) at the end,
             ``"captured"`` (list per problem of (n_times, d) arrays) and
             ``"max_iter"`` (True if ``max_iter`` stopped a running problem).
         """
@@ -875,6 +911,15 @@ class _Integrator:
             last_change=np.zeros(K),
             outside_gradient=np.zeros(K),
         )
+        for k, snapshot in enumerate(start or []):
+            if snapshot is not None:
+                state.theta[k] = self._complete_theta(
+                    k, snapshot.theta, snapshot.accumulated, snapshot.current
+                )
+                state.time[k] = snapshot.time
+                state.n_steps[k] = snapshot.n_steps
+                for name, value in snapshot.control.items():
+                    getattr(state, name)[k] = value
         result = {
             "time": np.zeros(K),
             "n_iter": np.zeros(K, dtype=int),
@@ -890,8 +935,13 @@ class _Integrator:
     def _loop(self, state, result, captures, t_end, max_iter, observer):
         """The integration loop of :meth:`run`."""
         p = self.problems
-        # beta = 0 at the start: the residual is -targets.
-        self._refresh(state, p, -p.weight * p.targets)
+        # The residual at the start: -targets at theta = 0 (time 0), else
+        # from all columns of the resumed problems.
+        fitted = 0.0
+        if np.any(state.time > 0):
+            beta = _beta(state.theta, p.log_init[:, None])
+            fitted = _Columns(np.arange(p.n_features), p.X, p.offset).predict(beta)
+        self._refresh(state, p, p.weight * (fitted - p.targets))
         sub = p
         for n_iter in range(max_iter + 1):
             ev = self._evaluate(state, sub)
@@ -925,6 +975,7 @@ class _Integrator:
                     initial_gradient=state.initial_gradient,
                     n_iter=n_iter,
                     coef=lambda row, state=state: self._full_coef(state, row),
+                    snapshot=lambda row, state=state: self._snapshot(state, row),
                 )
                 stop = stop | np.asarray(observer(record), dtype=bool)
             if n_iter == max_iter:
@@ -985,14 +1036,32 @@ class _Integrator:
     def _full_coef(self, state, row):
         """``beta`` of one running problem on all columns (lazy part applied)."""
         k = state.ids[row]
-        theta = state.theta[row].copy()
-        if np.any(state.accumulated[row]):
+        theta = self._complete_theta(
+            k, state.theta[row], state.accumulated[row], self.columns.index
+        )
+        return _beta(theta, self.problems.log_init[k])
+
+    def _complete_theta(self, k, theta, accumulated, current):
+        """Problem ``k``'s ``theta`` with the lazy update applied off ``current``."""
+        theta = theta.copy()
+        if np.any(accumulated):
             sub = self._subproblems(np.array([k]))
-            update = sub.column_products(state.accumulated[row][None, :])[0]
-            update[self.columns.index] = 0.0
+            update = sub.column_products(accumulated[None, :])[0]
+            update[current] = 0.0
             update[self.frozen] = 0.0
             theta -= 4.0 * update
-        return _beta(theta, self.problems.log_init[k])
+        return theta
+
+    def _snapshot(self, state, row):
+        """A :class:`Snapshot` of one running problem (copies, no product)."""
+        return Snapshot(
+            time=float(state.time[row]),
+            n_steps=int(state.n_steps[row]),
+            theta=state.theta[row].copy(),
+            accumulated=state.accumulated[row].copy(),
+            current=self.columns.index,
+            control={name: getattr(state, name)[row] for name in _CONTROL},
+        )
 
 
 def column_scale(X, weight, offset, origin=None, *, eps=np.finfo(np.float64).eps):
@@ -1231,7 +1300,7 @@ def validate_path_input(X, y, sample_weight, fit_intercept):
     return prepare_data(X, y, sample_weight, fit_intercept)
 
 
-def build_problems(data, scales, *, fit_intercept, folds=None):
+def build_problems(data, scales, *, fit_intercept, folds=None, full=False):
     """:class:`Problems` for the full data, or for cross-validation folds.
 
     ``data`` is a :class:`~sk_implicit._base.CentredData` (dense ``X``
@@ -1239,7 +1308,9 @@ def build_problems(data, scales, *, fit_intercept, folds=None):
     ``scales`` the init scales. Without ``folds``: one problem per init
     scale, on all rows. With ``folds``, a list of ``(train, test)`` row-index
     arrays: one problem per fold and init scale (fold-major), centred by its
-    own training means and validated on its test rows.
+    own training means and validated on its test rows; and with ``full``,
+    after them, the full data's problem of each init scale (not validated:
+    its validation weights are zero).
 
     The problems are in units where ``y`` has unit root mean square and the
     columns of ``X`` unit root mean square (over columns) of their standard
@@ -1307,6 +1378,11 @@ def build_problems(data, scales, *, fit_intercept, folds=None):
             val_w.append(v)
             offsets.append(np.asarray(X.T @ w).ravel() / w.sum())
             y_offsets.append(w @ y / w.sum())
+        if full:
+            train_w.append(weight)
+            val_w.append(np.zeros(n))
+            offsets.append(full_offset)
+            y_offsets.append(0.0)
     k = scales.size
     if not fit_intercept:
         offsets, y_offsets = None, np.zeros(len(train_w))

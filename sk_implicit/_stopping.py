@@ -49,6 +49,7 @@ class ValidationCurves:
         self._next = np.zeros(n_folds, dtype=int)  # next grid index per fold
         self._values = [[] for _ in range(n_folds)]  # per fold, on the grid
         self.mean = []  # the mean on the grid, up to the slowest fold
+        self.best = 0  # index of the mean's first minimum so far
 
     def grid_time(self, index):
         return self.start * np.exp(self.log_ratio * index)
@@ -68,7 +69,18 @@ class ValidationCurves:
         ready = int(self._next.min())
         if ready > len(self.mean):
             block = np.array([vals[len(self.mean) : ready] for vals in self._values])
-            self.mean.extend(block.mean(axis=0).tolist())
+            for value in block.mean(axis=0).tolist():
+                if not self.mean or value < self.mean[self.best]:
+                    self.best = len(self.mean)
+                self.mean.append(value)
+
+    def best_time(self):
+        """Time of the mean's first minimum so far (0 before the mean starts).
+
+        A later minimum is lower and later: the curve's final minimum is
+        never before this time.
+        """
+        return self.grid_time(self.best) if self.mean else 0.0
 
     def _add(self, fold, time, value):
         i = self._next[fold]
@@ -120,10 +132,6 @@ class StoppingPolicy:
     floor: float = 1e-4
     # Grid index at which every fold had started to learn (None: not yet).
     learned_at: int | None = field(default=None, init=False)
-    # The mean curve's first minimum so far, and how much of it was read:
-    # each check reads only the new grid points (linear cost in all).
-    _best: int = field(default=0, init=False)
-    _read: int = field(default=0, init=False)
 
     def check(self, curves, train_losses):
         """Reason to stop all folds now, or None.
@@ -141,11 +149,7 @@ class StoppingPolicy:
             if not np.all(np.asarray(train_losses) <= self.learning):
                 return None  # nothing has moved yet: the curve is flat
             self.learned_at = last
-        for i in range(self._read, len(mean)):
-            if mean[i] < mean[self._best]:
-                self._best = i
-        self._read = len(mean)
-        best = self._best
+        best = curves.best
         # Patience counts from the minimum, or from when learning started if
         # the minimum came before (the untrained model can be the best one
         # for a while, when the first coordinates learned are wrong).
