@@ -243,7 +243,7 @@ class Problems:
         stacked: one pass over ``X`` for all of them).
         """
         X = self.X if columns is None else columns.X
-        out = _transpose(np.asarray(X.T @ E.T)) if sp.issparse(X) else E @ X
+        out = _sparse_products(X, E) if sp.issparse(X) else E @ X
         blocks = E.shape[0] // self.n_problems
         view = out.reshape(blocks, self.n_problems, -1)
         if self.offset is not None:
@@ -253,6 +253,36 @@ class Problems:
                 view[b] -= offset * totals[b][:, None]
         view /= self.weight_sum[:, None]
         return out
+
+
+def _sparse_products(X, E, rows=32768):
+    """``E @ X`` for sparse ``X``, as a C-ordered (m, d) array.
+
+    scipy computes it as ``X.T @ E.T``, a (d, m) array to transpose. For CSC
+    ``X`` (``X.T`` is CSR, whose blocks of rows are views of its arrays),
+    that is done by blocks of ``rows`` columns of ``X``, so the (d, m) array
+    is never whole: at d = 1e6 and m = 12 (a refresh of 6 problems) it would
+    be 96 MB besides the result. (Measured: 44 ms against 49 ms whole.)
+    """
+    XT, ET = X.T, np.ascontiguousarray(E.T)
+    if XT.format != "csr" or XT.shape[0] <= rows:
+        return _transpose(np.asarray(XT @ ET))
+    out = np.empty((E.shape[0], XT.shape[0]))
+    indptr = XT.indptr
+    for start in range(0, XT.shape[0], rows):
+        stop = min(start + rows, XT.shape[0])
+        first, last = indptr[start], indptr[stop]
+        block = sp.csr_array(
+            (
+                XT.data[first:last],
+                XT.indices[first:last],
+                indptr[start : stop + 1] - first,
+            ),
+            shape=(stop - start, XT.shape[1]),
+            copy=False,
+        )
+        out[:, start:stop] = _transpose(block @ ET)
+    return out
 
 
 def _transpose(A, rows=2048):
@@ -635,7 +665,9 @@ class _Integrator:
         if sub.offset is None:
             return self.column_norm
         if getattr(self, "_norm_for", None) is not sub.offset:
-            offset = np.abs(sub.offset).max(axis=0)
+            offset = np.abs(sub.offset[0])  # (row by row: no (K, d) temporary)
+            for row in sub.offset[1:]:
+                np.maximum(offset, np.abs(row), out=offset)
             self._norm_cache = self.column_norm + np.sqrt(sub.n_samples) * offset
             self._norm_for = sub.offset
         return self._norm_cache

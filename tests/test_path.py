@@ -296,6 +296,17 @@ def test_sparse_gram_matches_the_dense_centred_product():
             np.testing.assert_allclose(gram[k], B.T @ B, rtol=0, atol=bound)
 
 
+@pytest.mark.parametrize("fmt", ["csc", "csr"])
+def test_sparse_products_by_blocks_match_the_dense_product(fmt):
+    # CSC X is multiplied by blocks of columns (views of X.T's rows), here
+    # blocks of 7 columns of 50 (the last one short); CSR X in one product.
+    X = sp.random_array((30, 50), density=0.2, format=fmt, random_state=0)
+    E = np.random.default_rng(0).standard_normal((4, 30))
+    out = path_module._sparse_products(X, E, rows=7)
+    assert out.flags.c_contiguous
+    np.testing.assert_allclose(out, E @ X.toarray(), rtol=1e-14, atol=1e-14)
+
+
 def test_sparse_and_dense_input_give_the_same_path():
     X, y, _ = make_sparse_regression(40, 120, 3, noise=0.2, random_state=3)
     X[np.abs(X) < 1.0] = 0.0
