@@ -89,7 +89,7 @@ class FoldFinish:
         )
         y = data.y.astype(np.float64)
         self.eps = np.finfo(data.X.dtype).eps
-        self.n = n
+        self.weight = weight
         self.maps, floors = [], []
         # The rows' Gram matrix, centred once by the global offset (the
         # folds' offsets differ from it by about the columns' spread).
@@ -172,16 +172,20 @@ class FoldFinish:
         return fold.centred(test) @ (Vt[keep].T / s[keep]), U[:, keep].T * sqrt_w
 
     def validation_residual(self, fold, residual):
-        """Held-out residual of the fold's finished model (zero elsewhere).
+        """Residual of the fold's finished model on its held-out rows.
 
         ``residual`` is the fold's path residual (predictions minus targets)
-        on all rows.
+        on all rows; the result is on the fold's ``test`` rows, in order.
         """
         train, test, A, Bt = self.maps[fold]
         fitted = A @ residual[train] if Bt is None else A @ (Bt @ residual[train])
-        out = np.zeros(self.n)
-        out[test] = residual[test] - fitted
-        return out
+        return residual[test] - fitted
+
+    def validation_error(self, fold, residual):
+        """Weighted mean square of :meth:`validation_residual`."""
+        e = self.validation_residual(fold, residual)
+        w = self.weight[self.maps[fold][1]]
+        return float((w * e) @ e / w.sum())
 
 
 class _Fold:

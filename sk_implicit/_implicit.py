@@ -392,7 +392,6 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         ]
         policies = [StoppingPolicy() for _ in range(n_scales)]
         reasons = [None] * n_scales
-        val_weight, val_sum = problems.validation_weight, problems.validation_sum
         checkpoints = [FinalPathCheckpoints(problems.n_features) for _ in scales]
 
         def observe(record):
@@ -400,10 +399,12 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
             ids = record.ids[cv_rows]
             # Each fold's finished model (its path plus the minimum-l2
             # interpolant of its training residual) on its held-out rows.
-            e = np.zeros((ids.size, record.residuals.shape[1]))
-            for i, (row, k) in enumerate(zip(cv_rows, ids)):
-                e[i] = finish.validation_residual(k // n_scales, record.residuals[row])
-            values = np.einsum("ki,ki->k", val_weight[ids] * e, e) / val_sum[ids]
+            values = np.array(
+                [
+                    finish.validation_error(k // n_scales, record.residuals[row])
+                    for row, k in zip(cv_rows, ids)
+                ]
+            )
             for s in range(n_scales):
                 rows = np.flatnonzero(ids % n_scales == s)
                 curves[s].add_many(

@@ -201,9 +201,8 @@ class Problems:
 
     ``X`` is dense or CSC, of shape (n, d); ``targets`` (K, n) are
     ``y - c_k``; ``weight`` (K, n) the non-negative training weights;
-    ``offset`` (K, d) the column offsets ``o_k`` (``None``: no centring);
-    ``validation_weight`` (K, n) the weights of each problem's validation
-    rows (``None``: no validation). ``log_init`` (K,) is ``log(alpha_k^2)``.
+    ``offset`` (K, d) the column offsets ``o_k`` (``None``: no centring).
+    ``log_init`` (K,) is ``log(alpha_k^2)``.
     """
 
     X: object
@@ -211,7 +210,6 @@ class Problems:
     weight: np.ndarray
     log_init: np.ndarray
     offset: np.ndarray | None = None
-    validation_weight: np.ndarray | None = None
 
     def __post_init__(self):
         self.n_problems, self.n_samples = self.weight.shape
@@ -222,8 +220,6 @@ class Problems:
         self.sqrt_weight = np.sqrt(
             self.weight / np.maximum(self.weight_sum, tiny)[:, None]
         )
-        if self.validation_weight is not None:
-            self.validation_sum = self.validation_weight.sum(axis=1)
 
     def subset(self, rows):
         """The problems ``rows`` (an index array), on the same ``X``."""
@@ -233,7 +229,6 @@ class Problems:
             self.weight[rows],
             self.log_init[rows],
             None if self.offset is None else self.offset[rows],
-            None if self.validation_weight is None else self.validation_weight[rows],
         )
 
     def column_products(self, E, columns=None):
@@ -1340,9 +1335,8 @@ def build_problems(data, scales, *, fit_intercept, folds=None, full=False):
     ``scales`` the init scales. Without ``folds``: one problem per init
     scale, on all rows. With ``folds``, a list of ``(train, test)`` row-index
     arrays: one problem per fold and init scale (fold-major), centred by its
-    own training means and validated on its test rows; and with ``full``,
-    after them, the full data's problem of each init scale (not validated:
-    its validation weights are zero).
+    own training means (its held-out rows have weight zero); and with
+    ``full``, after them, the full data's problem of each init scale.
 
     The problems are in units where ``y`` has unit root mean square and the
     columns of ``X`` unit root mean square (over columns) of their standard
@@ -1397,22 +1391,17 @@ def build_problems(data, scales, *, fit_intercept, folds=None, full=False):
         y_scale = 1.0  # constant y: beta = 0 interpolates
     y = y / y_scale
     if folds is None:
-        train_w, val_w = [weight], None
-        offsets, y_offsets = [full_offset], [0.0]
+        train_w, offsets, y_offsets = [weight], [full_offset], [0.0]
     else:
-        train_w, val_w, offsets, y_offsets = [], [], [], []
-        for train, test in folds:
+        train_w, offsets, y_offsets = [], [], []
+        for train, _ in folds:
             w = np.zeros(n)
             w[train] = weight[train]
-            v = np.zeros(n)
-            v[test] = weight[test]
             train_w.append(w)
-            val_w.append(v)
             offsets.append(np.asarray(X.T @ w).ravel() / w.sum())
             y_offsets.append(w @ y / w.sum())
         if full:
             train_w.append(weight)
-            val_w.append(np.zeros(n))
             offsets.append(full_offset)
             y_offsets.append(0.0)
     k = scales.size
@@ -1432,9 +1421,6 @@ def build_problems(data, scales, *, fit_intercept, folds=None, full=False):
         np.repeat(np.array(train_w), k, axis=0),
         np.tile(2.0 * np.log(scales), len(train_w)),
         offset=None if offsets is None else np.repeat(np.array(offsets), k, axis=0),
-        validation_weight=None
-        if val_w is None
-        else np.repeat(np.array(val_w), k, axis=0),
     )
     return problems, float(np.ldexp(y_scale / x_scale, -e)), scale
 
