@@ -23,8 +23,13 @@ from contextlib import contextmanager
 
 from threadpoolctl import ThreadpoolController
 
-# Multiply-adds from which a product uses the caller's BLAS threads.
-LARGE_PRODUCT = 2e7
+# Multiply-adds from which a product uses the caller's BLAS threads. (Raising
+# the threads for a product and lowering them again has its own cost, which
+# is erratic: at 2e7, the folds' Gram matrix of n=200, d=2000 (8e7) took
+# 2 ms, or 10-65 ms in one fit in three, and fits took 0.137-0.204 s
+# (median of 15, three runs) against 0.104-0.107 s at 2e8, where it stays
+# on one thread. At d=20000 (products of 5e7 and 8e8) the two tie.)
+LARGE_PRODUCT = 2e8
 
 # BLAS thread limits are global to the process, and fits may run in several
 # Python threads at once (joblib's threading backend): the first fit to enter
