@@ -58,18 +58,25 @@ def _full_length_check(self, curves, train_losses):
 
 
 def fit_counting_steps(X, y, **kwargs):
-    """``(model, cross-validation steps)`` of one fit."""
+    """``(model, cross-validation steps)`` of one fit.
+
+    The steps of the folds' paths: the cross-validation's batch also holds
+    the final path of each init scale, its last problems, not counted.
+    """
     counts = []
     run = path_module._Integrator.run
+    n_scales = np.size(kwargs.get("init_scale", 1e-30))
 
     def counting_run(self, **run_kwargs):
         result = run(self, **run_kwargs)
-        counts.append(int(result["n_iter"].max()))
+        counts.append(result["n_iter"])
         return result
 
     with mock.patch.object(path_module._Integrator, "run", counting_run):
         model = ImplicitRegInterpolator(**kwargs).fit(X, y)
-    return model, counts[0] if len(counts) > 1 else 0
+    if len(counts) < 2:  # no cross-validation (a least-squares fit)
+        return model, 0
+    return model, int(counts[0][:-n_scales].max())
 
 
 def fine_path(X, y, model, n_times=400):

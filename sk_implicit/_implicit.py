@@ -85,10 +85,10 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
     interpolant of the fold's residual) is validated on the held-out rows at
     every time, and the time of the lowest mean validation error is kept.
     The final path (all rows) runs in the same batch as the folds and is
-    resumed from its last state before the chosen time: a few steps of its
-    own, not a second run. The paths are integrated by :func:`implicit_path`'s
-    integrator, which follows the gradient flow of small-step gradient
-    descent.
+    resumed from its last state before the chosen time (one step, or about
+    twenty where it lags the folds), not integrated again. The paths are
+    integrated by :func:`implicit_path`'s integrator, which follows the
+    gradient flow of small-step gradient descent.
 
     Parameters
     ----------
@@ -143,8 +143,9 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
     callback : callable, default=None
         Called after each accepted step of the final path (a step that the
         integrator's error control rejects is not reported) as
-        ``callback(info)``; the final path is then integrated on its own,
-        after the cross-validation (not in its batch), with
+        ``callback(info)``; the final path is then integrated again on its
+        own after the cross-validation (the same time is chosen; the
+        coefficients agree to the integration's accuracy), with
         a dict with keys ``"iteration"``, ``"time"``, ``"sparse_coef"`` (in
         the units of ``y``) and ``"loss"`` (training MSE relative to the mean
         square of the centred ``y``).
@@ -364,20 +365,22 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         return folds
 
     def _cross_validate(self, data, scales, folds):
-        """Integrate every fold's path; return the chosen (init scale, time).
+        """Integrate every fold's path; return the chosen init scale and time.
 
         All folds (and init scales) run as one batch until the stopping policy
         settles the minimum of each init scale's mean validation curve. The
         final path of each init scale runs in the same batch, at ``path_tol``
         (the folds at ``_CV_TOLERANCE`` times it), and is kept as
         checkpoints; the third value returned is the one to resume the
-        chosen path from (see :mod:`._checkpoints`), or None with a
-        ``callback`` (which must see every step of the final path: it is
-        then integrated on its own, after the folds).
+        chosen path from (a :class:`_Resume`, see :mod:`._checkpoints`), or
+        None with a ``callback`` (which must see every step of the final
+        path: it is then integrated again on its own, after the folds).
         """
-        joint = self.callback is None
+        # (The final paths are in the batch even with a callback, which then
+        # gets a path of its own: the batch, and so the time, must not
+        # depend on whether the fit is observed.)
         problems, coef_scale, column_scale = build_problems(
-            data, scales, fit_intercept=self.fit_intercept, folds=folds, full=joint
+            data, scales, fit_intercept=self.fit_intercept, folds=folds, full=True
         )
         n_folds, n_scales = len(folds), scales.size
         n_cv = n_folds * n_scales  # the folds' problems; then the final paths
@@ -392,7 +395,10 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         ]
         policies = [StoppingPolicy() for _ in range(n_scales)]
         reasons = [None] * n_scales
-        checkpoints = [FinalPathCheckpoints(problems.n_features) for _ in scales]
+        checkpoints = [
+            FinalPathCheckpoints(problems.n_features, problems.n_samples)
+            for _ in scales
+        ]
 
         def observe(record):
             cv_rows = np.flatnonzero(record.ids < n_cv)
@@ -462,7 +468,7 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
             time_grid[0] if np.ndim(self.init_scale) == 0 else time_grid
         )
         resume = None
-        if joint:
+        if self.callback is None:
             resume = _Resume(
                 problems.subset(np.array([n_cv + s_best])),
                 coef_scale,
@@ -545,18 +551,21 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         self._set_intercept(sparse + dense, data)
         self._check_representable(data)
 
-        failure = None
+        # (Both can happen: the final path runs in the folds' batch, at a
+        # finer tolerance, and may lag the time they chose.)
+        failures = []
+        if self.stop_reason_ == "max_iter":
+            failures.append(
+                f"Its cross-validation stopped after max_iter={self.max_iter} "
+                "steps, before the minimum of the validation curve was settled: "
+                f"{time:.3g} is the best time seen so far."
+            )
         if result["max_iter"]:
-            failure = (
+            failures.append(
                 f"Its path stopped after max_iter={self.max_iter} steps at time "
                 f"{times[-1]:.3g}, before dense_start={time:.3g}."
             )
-        elif self.stop_reason_ == "max_iter":
-            failure = (
-                f"Its cross-validation stopped after max_iter={self.max_iter} "
-                "steps, before the minimum of the validation curve was settled: "
-                f"dense_start_={time:.3g} is the best time seen so far."
-            )
+        failure = " ".join(failures) or None
         self._report_outcome(
             fit_outcome(data, sparse + dense, tol=self.tol),
             what_to_try="Increase max_iter."

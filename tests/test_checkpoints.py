@@ -92,9 +92,9 @@ def test_the_resume_point_is_the_last_valid_state_before_the_time(
         assert snapshot.time == max(p for p in path if p <= t)
 
 
-def test_the_budget_follows_the_length_of_a_state():
-    assert FinalPathCheckpoints(4000).max_states == 2**25 // (8 * 4000)
-    assert FinalPathCheckpoints(10**6).max_states == 4
+def test_the_budget_follows_the_size_of_a_state():
+    assert FinalPathCheckpoints(4000, 100).max_states == 2**25 // (8 * 4100)
+    assert FinalPathCheckpoints(10**6, 1000).max_states == 4
 
 
 @pytest.mark.parametrize("not_before", [0.0, 5.0])
