@@ -380,7 +380,7 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         # gets a path of its own: the batch, and so the time, must not
         # depend on whether the fit is observed.)
         problems, coef_scale, column_scale = build_problems(
-            data, scales, fit_intercept=self.fit_intercept, folds=folds, full=True
+            data, scales, fit_intercept=self.fit_intercept, folds=folds
         )
         n_folds, n_scales = len(folds), scales.size
         n_cv = n_folds * n_scales  # the folds' problems; then the final paths

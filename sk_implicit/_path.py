@@ -1327,7 +1327,7 @@ def validate_path_input(X, y, sample_weight, fit_intercept):
     return prepare_data(X, y, sample_weight, fit_intercept)
 
 
-def build_problems(data, scales, *, fit_intercept, folds=None, full=False):
+def build_problems(data, scales, *, fit_intercept, folds=None):
     """:class:`Problems` for the full data, or for cross-validation folds.
 
     ``data`` is a :class:`~sk_implicit._base.CentredData` (dense ``X``
@@ -1335,8 +1335,9 @@ def build_problems(data, scales, *, fit_intercept, folds=None, full=False):
     ``scales`` the init scales. Without ``folds``: one problem per init
     scale, on all rows. With ``folds``, a list of ``(train, test)`` row-index
     arrays: one problem per fold and init scale (fold-major), centred by its
-    own training means (its held-out rows have weight zero); and with
-    ``full``, after them, the full data's problem of each init scale.
+    own training means (its held-out rows have weight zero), and after them
+    the full data's problem of each init scale (the final path, integrated
+    alongside the folds).
 
     The problems are in units where ``y`` has unit root mean square and the
     columns of ``X`` unit root mean square (over columns) of their standard
@@ -1400,10 +1401,9 @@ def build_problems(data, scales, *, fit_intercept, folds=None, full=False):
             train_w.append(w)
             offsets.append(np.asarray(X.T @ w).ravel() / w.sum())
             y_offsets.append(w @ y / w.sum())
-        if full:
-            train_w.append(weight)
-            offsets.append(full_offset)
-            y_offsets.append(0.0)
+        train_w.append(weight)
+        offsets.append(full_offset)
+        y_offsets.append(0.0)
     k = scales.size
     if not fit_intercept:
         offsets, y_offsets = None, np.zeros(len(train_w))
