@@ -405,11 +405,8 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
             ids = record.ids[cv_rows]
             # Each fold's finished model (its path plus the minimum-l2
             # interpolant of its training residual) on its held-out rows.
-            values = np.array(
-                [
-                    finish.validation_error(k // n_scales, record.residuals[row])
-                    for row, k in zip(cv_rows, ids)
-                ]
+            values = finish.validation_errors(
+                ids // n_scales, record.residuals[cv_rows]
             )
             for s in range(n_scales):
                 rows = np.flatnonzero(ids % n_scales == s)

@@ -99,12 +99,19 @@ WORKING_SET_MARGIN = 10.0
 # The explicitly stepped coordinates satisfy 4 eta trace(D H) <= this.
 EXPLICIT_TRACE = 0.5
 # At most this many coordinates per problem are stepped implicitly, or the
-# number of rows if larger: the implicit system is solved in the smaller of
-# coordinate and row space, so up to n coordinates cost at most an n x n
-# factorisation, while capping them below the number of coordinates fitting
-# the rows (features seen on one row each: 1800 for n = 1000) cut the steps
-# 10-fold (measured: 287 s against 24 s for the sparse benchmark's fit).
+# number of rows if larger, or as many as IMPLICIT_WORK multiply-adds allow.
+# The implicit system is solved in the smaller of coordinate and row space:
+# up to n coordinates cost at most an n x n factorisation, w > n cost
+# n^2 w to form the rows' Gram matrix and that factorisation. A cap below the
+# number of coordinates carrying curvature cuts every step (implicit_split),
+# and the error controller can only double it back: capping at n rather than
+# at the coordinates fitting the rows (features seen on one row each: 1800 for
+# n = 1000) cut the steps 10-fold (287 s against 24 s, the sparse benchmark's
+# fit); capping at 256 (n = 132, about 470 coordinates in the working set of
+# a least-squares fold of the permeability data) took 9800 steps of about 1
+# time unit to t = 1e4, against 920 with the cap at IMPLICIT_WORK / n^2.
 MAX_IMPLICIT = 256
+IMPLICIT_WORK = 2**24
 
 
 def _beta(theta, log_init):
@@ -586,7 +593,8 @@ class _Integrator:
         self.log_scale[moving] = np.log(column_scale[moving])
         # Constant columns: their gradient is round-off, their theta stays 0.
         self.frozen = ~moving
-        self.max_implicit = max(MAX_IMPLICIT, problems.n_samples)
+        n = problems.n_samples
+        self.max_implicit = max(MAX_IMPLICIT, n, IMPLICIT_WORK // max(n, 1) ** 2)
         self.curvature_diag = column_scale**2  # H_jj
         X = problems.X
         squares = (
@@ -722,8 +730,7 @@ class _Integrator:
         size = log_init + np.abs(ev.theta) + self.log_scale[cols.index]
         rate = 4.0 * np.abs(ev.gradient)
         growing = (ev.gradient * ev.theta <= 0.0) & (size < LOG_SIGNIFICANT)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            arrival = np.where(growing, (LOG_SIGNIFICANT - size + 1.0) / rate, np.inf)
+        arrival = np.where(growing, (LOG_SIGNIFICANT - size + 1.0) / rate, np.inf)
         eta = np.minimum(state.proposal, arrival.min(axis=1, initial=np.inf))
         unit = 1.0 / np.maximum(rate.max(axis=1, initial=0.0), 1e-300)
         eta = np.minimum(eta, np.maximum(state.time, unit))
@@ -737,8 +744,7 @@ class _Integrator:
         # The certificate must still hold at the end of the step: the residual
         # may move by about as much again as it has since the refresh.
         speed = 4.0 * (state.rate_bound + state.drift_bound * 2.0 * state.last_change)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            room = np.where(speed > 0, (1.0 - state.certified()) / speed, np.inf)
+        room = np.where(speed > 0, (1.0 - state.certified()) / speed, np.inf)
         return eta, room
 
     def _implicit_blocks(self, sub, theta, eta):
@@ -746,7 +752,7 @@ class _Integrator:
 
         ``S`` holds the coordinates of largest curvature ``D_j H_jj``: the
         fewest that leave ``4 eta trace(D H) <= EXPLICIT_TRACE`` to the
-        explicitly treated rest (at most ``max(MAX_IMPLICIT, n)``, else
+        explicitly treated rest (at most ``max_implicit``, else
         ``eta`` is reduced). The problems' blocks are stacked, padded to the
         largest with coordinates of ``D = 0``: these add identity rows to the
         system, so they get ``z = 0`` and leave the rest as it was (and a
@@ -820,8 +826,7 @@ class _Integrator:
         """
         a = np.abs(theta)
         log_d = log_init + a + np.log1p(np.exp(-2.0 * a))
-        with np.errstate(divide="ignore"):
-            log_beta = log_init + a + np.log(-np.expm1(-2.0 * a))
+        log_beta = log_init + a + np.log(-np.expm1(-2.0 * a))
         log_atol = LOG_SIGNIFICANT - self.log_scale[self.columns.index]
         return np.exp(log_d - np.maximum(log_beta, np.minimum(log_d, log_atol)))
 
@@ -833,25 +838,25 @@ class _Integrator:
         controller proposes their next step.
         """
         blocks, eta = self._implicit_blocks(sub, ev.theta, eta)
-        # A trial step far too long can overflow: it is then rejected (its
-        # error is not finite) and the next one is five times shorter.
-        with np.errstate(over="ignore", invalid="ignore"):
-            k1, r1 = self._stage(sub, blocks, ev.weighted, eta, ev.gradient)
-            log_init = sub.log_init[:, None]
-            theta_mid = ev.theta + eta[:, None] * k1
-            beta_mid = _beta(theta_mid, log_init)
-            residual_mid = self.columns.predict(beta_mid) - sub.targets
-            k2, r2 = self._stage(sub, blocks, sub.weight * residual_mid - 2.0 * r1, eta)
-            theta_step = eta[:, None] * (1.5 * k1 + 0.5 * k2)
-            accumulated_step = eta[:, None] * (1.5 * r1 + 0.5 * r2)
-            # Local error: the second-order step against the first-order one,
-            # measured in beta (see _error_weight).
-            error = np.abs(eta[:, None] * 0.5 * (k1 + k2))
-            error *= self._error_weight(ev.theta, log_init)
-            error = error.max(axis=1, initial=0.0)
-            finite = np.isfinite(theta_step).all(axis=1) & np.isfinite(
-                accumulated_step
-            ).all(axis=1)
+        # A trial step far too long can overflow (the loop ignores it): it is
+        # then rejected (its error is not finite), the next one five times
+        # shorter.
+        k1, r1 = self._stage(sub, blocks, ev.weighted, eta, ev.gradient)
+        log_init = sub.log_init[:, None]
+        theta_mid = ev.theta + eta[:, None] * k1
+        beta_mid = _beta(theta_mid, log_init)
+        residual_mid = self.columns.predict(beta_mid) - sub.targets
+        k2, r2 = self._stage(sub, blocks, sub.weight * residual_mid - 2.0 * r1, eta)
+        theta_step = eta[:, None] * (1.5 * k1 + 0.5 * k2)
+        accumulated_step = eta[:, None] * (1.5 * r1 + 0.5 * r2)
+        # Local error: the second-order step against the first-order one,
+        # measured in beta (see _error_weight).
+        error = np.abs(eta[:, None] * 0.5 * (k1 + k2))
+        error *= self._error_weight(ev.theta, log_init)
+        error = error.max(axis=1, initial=0.0)
+        finite = np.isfinite(theta_step).all(axis=1) & np.isfinite(
+            accumulated_step
+        ).all(axis=1)
         error = np.where(finite & np.isfinite(error), error, np.inf)
         error /= self.tolerance[state.ids]
         accept = error <= 1.0
@@ -955,7 +960,14 @@ class _Integrator:
             "max_iter": False,
         }
         self.threads = BlasThreads()
-        with self.threads.single():
+        # Overflow and invalid values are expected (a trial step far too long)
+        # and handled: such a step is rejected, and non-finite values at an
+        # iterate raise DivergenceError. (One context for the whole loop: a
+        # context per step costs more than many of its array operations.)
+        with (
+            self.threads.single(),
+            np.errstate(divide="ignore", invalid="ignore", over="ignore"),
+        ):
             self._loop(state, result, captures, t_end, max_iter, observer)
         return result
 

@@ -51,13 +51,24 @@ class ValidationCurves:
         self._values = [[] for _ in range(n_folds)]  # per fold, on the grid
         self.mean = []  # the mean on the grid, up to the slowest fold
         self.best = 0  # index of the mean's first minimum so far
+        self._cached = np.empty(0)
 
     def grid_time(self, index):
         return self.start * np.exp(self.log_ratio * index)
 
+    def _grid(self, end):
+        """The grid times ``0 .. end - 1``, as a cached array."""
+        if end > self._cached.size:
+            self._cached = self.grid_time(np.arange(max(end, 2 * self._cached.size)))
+        return self._cached
+
     def add_many(self, folds, times, values):
         """:meth:`add` for several folds at once."""
-        for fold, time, value in zip(folds, times, values):
+        for fold, time, value in zip(
+            np.asarray(folds).tolist(),
+            np.asarray(times).tolist(),
+            np.asarray(values).tolist(),
+        ):
             self._add(fold, time, value)
         self._update_mean()
 
@@ -92,15 +103,17 @@ class ValidationCurves:
             if self.grid_time(end) <= time:  # round-off at a grid time
                 end += 1
             if end > i:
-                g = self.grid_time(np.arange(i, end))
+                # (In Python floats: a step passes a few grid times, and a
+                # numpy call costs more than that arithmetic.)
+                g = self._grid(end)[i:end].tolist()
                 last = self._last[fold]
                 if last is None or time == last[0]:
-                    v = np.full(g.size, value)
+                    v = [value] * len(g)
                 else:  # linear between the fold's two points around g
                     t0, v0 = last
-                    w = np.clip((g - t0) / (time - t0), 0.0, 1.0)
-                    v = v0 + w * (value - v0)
-                self._values[fold].extend(v.tolist())
+                    w = [min(max((t - t0) / (time - t0), 0.0), 1.0) for t in g]
+                    v = [v0 + wi * (value - v0) for wi in w]
+                self._values[fold].extend(v)
                 self._next[fold] = end
         self._last[fold] = (time, value)
 

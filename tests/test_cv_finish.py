@@ -78,6 +78,28 @@ def test_validation_residual_is_that_of_the_finished_model(
         np.testing.assert_allclose(out, expected, rtol=0, atol=atol)
 
 
+@pytest.mark.parametrize("dense_maps", [True, False])
+@pytest.mark.parametrize("design", ["wide", "tall"])
+def test_batched_validation_errors_are_the_folds_own(design, dense_maps, monkeypatch):
+    # All folds' errors at once (dense maps on small data, else fold by
+    # fold), with folds repeated as for several init scales and out of order.
+    if not dense_maps:
+        monkeypatch.setattr("sk_implicit._cv_finish._DENSE_MAPS", 0)
+    X = _designs()[design]
+    rng = np.random.RandomState(3)
+    n = X.shape[0]
+    weight = rng.uniform(0.5, 2.0, n)
+    data = centre_data(X, rng.randn(n), weight, True)
+    folds = list(KFold(4, shuffle=True, random_state=0).split(X))
+    finish = FoldFinish(data, folds, True)
+    assert (finish._dense is not None) == dense_maps
+    ids = np.array([0, 0, 1, 1, 3, 2, 3])
+    residuals = rng.randn(ids.size, n)
+    out = finish.validation_errors(ids, residuals)
+    expected = [finish.validation_error(k, r) for k, r in zip(ids, residuals)]
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+
+
 def test_floors_are_the_least_squares_losses():
     rng = np.random.RandomState(2)
     X = rng.randn(50, 6)
