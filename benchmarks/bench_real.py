@@ -6,9 +6,9 @@ peers abess and skglm). Near-infrared spectra (``corn``, ``tablet``,
 ``meats``), molecular fingerprints (``permeability``) and the tall classic
 ``diabetes``. For each data set, every estimator runs inside
 ``make_pipeline(VarianceThreshold(), StandardScaler(), estimator)`` on the
-folds of ``KFold(5, shuffle=True, random_state=0)`` (dropping the columns
-that are constant on the training fold changes no linear estimator's
-predictions, and abess refuses them):
+folds of ``KFold(5, shuffle=True, random_state=0)`` (``--split-seed`` sets
+that ``random_state``; dropping the columns that are constant on the training
+fold changes no linear estimator's predictions, and abess refuses them):
 
 - ``MinL1Interpolator()``, ``MinL2Interpolator()``;
 - ``LassoCV()`` (its defaults, as a user would run it);
@@ -41,6 +41,7 @@ can meet that target). Progress goes to stderr, tables to stdout. Run::
     python benchmarks/bench_real.py --skip-slow                  # no LassoCV, implicit
     python benchmarks/bench_real.py --datasets corn meats --time-limit 120
     python benchmarks/bench_real.py --estimators RidgeCV MinL2Interpolator
+    python benchmarks/bench_real.py --datasets permeability --split-seed 2
 
 ``--time-limit T`` interrupts any single fit after ``T`` seconds (SIGALRM,
 checked when control returns to Python) and skips that estimator's remaining
@@ -403,12 +404,12 @@ def _summary_line(name, summary, rows):
     return f"SUMMARY {name}: " + ("; ".join(parts) or "no classic estimator ran")
 
 
-def run_dataset(name, estimators, time_limit):
+def run_dataset(name, estimators, time_limit, split_seed=0):
     """Load, describe and cross-validate one data set; print and return it."""
     info = _real_data.DATASETS[name]
     X, y = _real_data.load(name)
     stats = _real_data.design_stats(X)
-    folds = list(KFold(N_FOLDS, shuffle=True, random_state=0).split(X))
+    folds = list(KFold(N_FOLDS, shuffle=True, random_state=split_seed).split(X))
     ls_rel_mse = [least_squares_rel_mse(X[train], y[train]) for train, _ in folds]
     rows = {}
     for est_name, estimator in estimators.items():
@@ -478,6 +479,13 @@ def main(argv=None):
         help="interrupt any single fit after this many seconds (SIGALRM) and "
         "skip that estimator's remaining folds on that data set",
     )
+    parser.add_argument(
+        "--split-seed",
+        type=int,
+        default=0,
+        help="random_state of the outer KFold's shuffle (default 0): other "
+        "training folds of the same data",
+    )
     args = parser.parse_args(argv)
     names = [e for e in args.estimators if not (args.skip_slow and e in SLOW)]
     estimators, skipped = make_estimators(names)
@@ -492,7 +500,7 @@ def main(argv=None):
                 '(pip install -e ".[bench]")'
             )
             continue
-        out[name] = run_dataset(name, estimators, args.time_limit)
+        out[name] = run_dataset(name, estimators, args.time_limit, args.split_seed)
     return out
 
 

@@ -963,7 +963,9 @@ class _Integrator:
         # Overflow and invalid values are expected (a trial step far too long)
         # and handled: such a step is rejected, and non-finite values at an
         # iterate raise DivergenceError. (One context for the whole loop: a
-        # context per step costs more than many of its array operations.)
+        # context per step costs more than many of its array operations. The
+        # observer runs under the caller's settings.)
+        self._caller_errstate = np.geterr()
         with (
             self.threads.single(),
             np.errstate(divide="ignore", invalid="ignore", over="ignore"),
@@ -1016,7 +1018,8 @@ class _Integrator:
                     coef=lambda row, state=state: self._full_coef(state, row),
                     snapshot=lambda row, state=state: self._snapshot(state, row),
                 )
-                stop = stop | np.asarray(observer(record), dtype=bool)
+                with np.errstate(**self._caller_errstate):
+                    stop = stop | np.asarray(observer(record), dtype=bool)
             if n_iter == max_iter:
                 result["max_iter"] = not stop.all()
                 stop[:] = True

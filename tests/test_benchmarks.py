@@ -315,6 +315,11 @@ def test_bench_real_diabetes(capsys):
     assert ridge["r2_mean"] > 0.4 and min_l2["r2_mean"] > 0.4
     assert not result["summary"]["interpolation_harmful"]
     assert result["summary"]["min_l2_fit"] == "least squares"
+    # --split-seed: other folds of the same data (another R^2, as good).
+    other = _main("bench_real")(
+        ["--datasets", "diabetes", "--estimators", "RidgeCV", "--split-seed", "1"]
+    )["diabetes"]["rows"]["RidgeCV"]
+    assert other["r2_mean"] != ridge["r2_mean"] and other["r2_mean"] > 0.4
 
 
 def test_bench_real_corn(capsys):

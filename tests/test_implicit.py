@@ -245,6 +245,18 @@ def test_callback_records_the_trajectory(wide_problem):
     assert np.all(np.diff(model.loss_curve_) <= 1e-12)
 
 
+def test_callback_runs_under_the_callers_numpy_error_settings(wide_problem):
+    # The integration ignores overflow in trial steps (it rejects them), but
+    # the user's callback sees the user's settings.
+    X, y, _ = wide_problem
+    seen = []
+    with np.errstate(over="raise", invalid="warn"):
+        ImplicitRegInterpolator(
+            dense_start=10.0, callback=lambda info: seen.append(np.geterr())
+        ).fit(X, y)
+    assert seen and all(e["over"] == "raise" and e["invalid"] == "warn" for e in seen)
+
+
 def test_signal_is_learned_before_the_noise(wide_problem, wide_model):
     # At the chosen time the sparse part holds the signal (its support is the
     # largest coordinates) and the dense part then fits the rest with a
