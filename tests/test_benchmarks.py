@@ -645,3 +645,22 @@ def test_bench_depth_quick(capsys):
     risks = [row[key] for key in row if ":" in key]
     assert all(np.isfinite(v) and v > 0 for v in risks)
     assert "N=3,0.001" in capsys.readouterr().out
+
+
+def test_bench_patience_quick(capsys):
+    # The default's parameters replayed on its own log stop where it stopped;
+    # a longer patience never stops sooner nor chooses an earlier time, a
+    # shorter one never stops later.
+    out = _main("bench_patience")(
+        ["--quick", "--policy", "patience=2", "patience=3", "patience=1.5"]
+    )
+    assert "iterations" in capsys.readouterr().out
+    rows = [row for setting in out.values() for row in setting]
+    assert rows
+    for row in rows:
+        assert row["patience=2"][:2] == row["default"]
+        assert row["patience=3"][0] >= row["default"][0]
+        assert row["patience=3"][1] >= row["default"][1]
+        assert row["patience=1.5"][0] <= row["default"][0]
+    with pytest.raises(SystemExit):
+        _main("bench_patience")(["--quick", "--policy", "patient=2"])
