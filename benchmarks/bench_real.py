@@ -421,7 +421,8 @@ def run_dataset(name, estimators, time_limit, split_seed=0):
     n_train = len(folds[0][0])
     print(
         f"== {name}: {info['kind']}, n={stats['n']} d={stats['d']} "
-        f"(training folds n={n_train}), target {info['target']}; {info['source']} =="
+        f"(training folds n={n_train}, split seed {split_seed}), target "
+        f"{info['target']}; {info['source']} =="
     )
     print(
         f"standardised design: rank {stats['rank']}, cond {stats['cond']:.3g} "
@@ -445,6 +446,7 @@ def run_dataset(name, estimators, time_limit, split_seed=0):
     return {
         "stats": stats,
         "n_train": n_train,
+        "split_seed": split_seed,
         "ls_rel_mse": ls_rel_mse,
         "rows": rows,
         "summary": summary,

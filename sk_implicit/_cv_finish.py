@@ -51,8 +51,9 @@ from ._base import (
 from ._min_l2 import _GRAM_MIN_RCOND
 from ._threads import BlasThreads
 
-# Largest number of entries (2 MB) of the folds' maps held as dense matrices
-# (each step gathers them: a copy, cheap at this size).
+# Largest number of entries (2 MB) of the folds' maps held as dense matrices,
+# and gathered at each step (one per running fold and init scale: a copy,
+# cheap at this size; beyond it, the folds' factored maps one by one).
 _DENSE_MAPS = 2**18
 
 
@@ -135,7 +136,9 @@ class FoldFinish:
         for f, (train, test, A, Bt) in enumerate(self.maps):
             rows = maps[f, : test.size]
             rows[np.arange(test.size), test] = 1.0
-            rows[:, train] -= A if Bt is None else A @ Bt
+            # (Unbuffered: a splitter may repeat a training row, whose
+            # columns of Q then all count.)
+            np.subtract.at(rows, (slice(None), train), A if Bt is None else A @ Bt)
             w = self.weight[test]
             weight[f, : test.size] = w / w.sum()
         return maps, weight
@@ -219,7 +222,7 @@ class FoldFinish:
         fold-by-fold route costs a few numpy calls per fold, and a step of
         the paper's design (n = 100) costs only a hundred or so.
         """
-        if self._dense is None:
+        if self._dense is None or self._dense[0][0].size * len(folds) > _DENSE_MAPS:
             return np.array(
                 [self.validation_error(f, r) for f, r in zip(folds, residuals)]
             )

@@ -99,19 +99,25 @@ WORKING_SET_MARGIN = 10.0
 # The explicitly stepped coordinates satisfy 4 eta trace(D H) <= this.
 EXPLICIT_TRACE = 0.5
 # At most this many coordinates per problem are stepped implicitly, or the
-# number of rows if larger, or as many as IMPLICIT_WORK multiply-adds allow.
-# The implicit system is solved in the smaller of coordinate and row space:
-# up to n coordinates cost at most an n x n factorisation, w > n cost
-# n^2 w to form the rows' Gram matrix and that factorisation. A cap below the
-# number of coordinates carrying curvature cuts every step (implicit_split),
-# and the error controller can only double it back: capping at n rather than
-# at the coordinates fitting the rows (features seen on one row each: 1800 for
+# number of rows if larger, or as many as IMPLICIT_WORK multiply-adds per
+# problem and IMPLICIT_ENTRIES entries of the batch's columns (a few dense
+# (K, n, w) arrays are held at once) allow. The implicit system is
+# solved in the smaller of coordinate and row space: up to n coordinates cost
+# at most an n x n factorisation, w > n cost n^2 w to form the rows' Gram
+# matrix and that factorisation. A cap below the number of coordinates
+# carrying curvature cuts every step (implicit_split), and the error
+# controller can only double it back. Measured: capping at n rather than at
+# the coordinates fitting the rows (features seen on one row each: 1800 for
 # n = 1000) cut the steps 10-fold (287 s against 24 s, the sparse benchmark's
-# fit); capping at 256 (n = 132, about 470 coordinates in the working set of
-# a least-squares fold of the permeability data) took 9800 steps of about 1
-# time unit to t = 1e4, against 920 with the cap at IMPLICIT_WORK / n^2.
+# fit); capping at 256 took 9800 steps to t = 1e4 on a least-squares fold of
+# the permeability data (n = 132, about 470 coordinates in the working set),
+# against 920 uncapped; with a large init_scale every coordinate carries
+# curvature, and at n = 100, d = 4000 a cap of 256 took 2300 steps (11 s),
+# one of 1677 still 1340 (13 s: each step costs more, and the cap still cuts
+# it), the whole working set 21 (0.9 s).
 MAX_IMPLICIT = 256
-IMPLICIT_WORK = 2**24
+IMPLICIT_WORK = 2**27
+IMPLICIT_ENTRIES = 2**23
 
 
 def _beta(theta, log_init):
@@ -593,8 +599,9 @@ class _Integrator:
         self.log_scale[moving] = np.log(column_scale[moving])
         # Constant columns: their gradient is round-off, their theta stays 0.
         self.frozen = ~moving
-        n = problems.n_samples
-        self.max_implicit = max(MAX_IMPLICIT, n, IMPLICIT_WORK // max(n, 1) ** 2)
+        n, K = max(problems.n_samples, 1), problems.n_problems
+        affordable = min(IMPLICIT_WORK // n**2, IMPLICIT_ENTRIES // (K * n))
+        self.max_implicit = max(MAX_IMPLICIT, n, affordable)
         self.curvature_diag = column_scale**2  # H_jj
         X = problems.X
         squares = (

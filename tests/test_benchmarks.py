@@ -318,7 +318,9 @@ def test_bench_real_diabetes(capsys):
     # --split-seed: other folds of the same data (another R^2, as good).
     other = _main("bench_real")(
         ["--datasets", "diabetes", "--estimators", "RidgeCV", "--split-seed", "1"]
-    )["diabetes"]["rows"]["RidgeCV"]
+    )["diabetes"]
+    assert "split seed 1" in capsys.readouterr().out and other["split_seed"] == 1
+    other = other["rows"]["RidgeCV"]
     assert other["r2_mean"] != ridge["r2_mean"] and other["r2_mean"] > 0.4
 
 

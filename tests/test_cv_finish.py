@@ -91,6 +91,8 @@ def test_batched_validation_errors_are_the_folds_own(design, dense_maps, monkeyp
     weight = rng.uniform(0.5, 2.0, n)
     data = centre_data(X, rng.randn(n), weight, True)
     folds = list(KFold(4, shuffle=True, random_state=0).split(X))
+    # A bootstrap-like fold: repeated training rows, held-out rows among them.
+    folds[1] = (np.sort(rng.randint(0, n, n)), folds[1][1])
     finish = FoldFinish(data, folds, True)
     assert (finish._dense is not None) == dense_maps
     ids = np.array([0, 0, 1, 1, 3, 2, 3])

@@ -307,16 +307,21 @@ def test_sparse_products_by_blocks_match_the_dense_product(fmt):
     np.testing.assert_allclose(out, E @ X.toarray(), rtol=1e-14, atol=1e-14)
 
 
-def test_the_implicit_cap_does_not_cut_the_steps_on_small_rows(monkeypatch):
-    # A least-squares fit (duplicated rows with other targets) whose solution
-    # spreads over groups of near-identical columns, as on fingerprint data:
-    # over 256 coordinates carry curvature. With n = 40 rows the row-space
-    # solve is cheap, so all of them are stepped implicitly and no step is
-    # cut (a cap of 256 cut 845 of 1184 steps; 388 steps without).
+@pytest.mark.parametrize("case", ["least_squares", "large_init"])
+def test_the_implicit_cap_does_not_cut_the_steps_on_small_rows(case, monkeypatch):
+    # Over 256 coordinates carry curvature, and with n = 40 rows the
+    # row-space solve is cheap: all of them are stepped implicitly and no
+    # step is cut. "least_squares": duplicated rows with other targets, whose
+    # solution spreads over groups of near-identical columns, as on
+    # fingerprint data (a cap of 256 cut 845 of 1184 steps; 388 steps
+    # without). "large_init": every coordinate of a large init_scale.
     rng = np.random.RandomState(0)
-    base = rng.randn(30, 80)
-    X = np.repeat(base, 10, axis=1) + 1e-3 * rng.randn(30, 800)
-    X = np.vstack([X, X[:10]])
+    if case == "least_squares":
+        X = np.repeat(rng.randn(30, 80), 10, axis=1) + 1e-3 * rng.randn(30, 800)
+        X = np.vstack([X, X[:10]])
+        init_scale, times = 1e-30, [1e2, 1e3, 1e4]
+    else:
+        X, init_scale, times = rng.randn(40, 800), 1.0, [1e-2, 1.0]
     y = rng.randn(40)
     widths, shrinks = [], []
     split = path_module.implicit_split
@@ -328,7 +333,7 @@ def test_the_implicit_cap_does_not_cut_the_steps_on_small_rows(monkeypatch):
         return ranked, size, shrink
 
     monkeypatch.setattr(path_module, "implicit_split", recording_split)
-    implicit_path(X, y, times=[1e2, 1e3, 1e4])
+    implicit_path(X, y, init_scale=init_scale, times=times)
     assert max(widths) > 256
     assert min(shrinks) == 1.0
 
