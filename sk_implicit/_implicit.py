@@ -431,9 +431,10 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
             # none of their folds is left, stopped at the end of its path).
             for row in np.flatnonzero(record.ids >= n_cv):
                 s = record.ids[row] - n_cv
-                checkpoints[s].add(
-                    record.loss[row], record.snapshot(row), curves[s].best_time()
-                )
+                if self.callback is None:  # (else the path is integrated again)
+                    checkpoints[s].add(
+                        record.loss[row], record.snapshot(row), curves[s].best_time()
+                    )
                 stop[row] = reasons[s] is not None or not np.any(ids % n_scales == s)
             return stop
 
