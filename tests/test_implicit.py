@@ -257,6 +257,29 @@ def test_callback_runs_under_the_callers_numpy_error_settings(wide_problem):
     assert seen and all(e["over"] == "raise" and e["invalid"] == "warn" for e in seen)
 
 
+def test_non_finite_values_in_the_flow_are_a_clear_error(wide_problem, monkeypatch):
+    # No input found so far makes the flow overflow (theta is integrated in
+    # logarithms), so the guard is tested by making beta overflow after a few
+    # evaluations: the fit must stop with a ValueError, not loop on rejected
+    # steps until max_iter.
+    import sk_implicit._path as path_module
+
+    X, y, _ = wide_problem
+    beta, calls = path_module._beta, []
+
+    def overflowing_beta(theta, log_init):
+        calls.append(None)
+        out = beta(theta, log_init)
+        return np.full_like(out, np.inf) if len(calls) > 20 else out
+
+    monkeypatch.setattr(path_module, "_beta", overflowing_beta)
+    with pytest.raises(ValueError, match="non-finite values.*smaller init_scale"):
+        ImplicitRegInterpolator(dense_start=100.0).fit(X, y)
+    with pytest.raises(FloatingPointError, match="non-finite values"):
+        calls.clear()
+        implicit_path(X, y, times=[100.0])
+
+
 def test_signal_is_learned_before_the_noise(wide_problem, wide_model):
     # At the chosen time the sparse part holds the signal (its support is the
     # largest coordinates) and the dense part then fits the rest with a
