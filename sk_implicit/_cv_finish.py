@@ -222,13 +222,12 @@ class FoldFinish:
         fold-by-fold route costs a few numpy calls per fold, and a step of
         the paper's design (n = 100) costs only a hundred or so.
         """
-        if self._dense is None or self._dense[0][0].size * len(folds) > _DENSE_MAPS:
-            return np.array(
-                [self.validation_error(f, r) for f, r in zip(folds, residuals)]
-            )
-        maps, weight = self._dense
-        e = (maps[folds] @ residuals[:, :, None])[:, :, 0]
-        return np.einsum("fv,fv->f", weight[folds] * e, e)
+        if self._dense is not None:
+            maps, weight = self._dense
+            if len(folds) * maps[0].size <= _DENSE_MAPS:  # the gathered maps
+                e = (maps[folds] @ residuals[:, :, None])[:, :, 0]
+                return np.einsum("fv,fv->f", weight[folds] * e, e)
+        return np.array([self.validation_error(f, r) for f, r in zip(folds, residuals)])
 
 
 class _Fold:

@@ -403,27 +403,24 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         def observe(record):
             cv_rows = np.flatnonzero(record.ids < n_cv)
             ids = record.ids[cv_rows]
+            fold, scale = ids // n_scales, ids % n_scales
             # Each fold's finished model (its path plus the minimum-l2
             # interpolant of its training residual) on its held-out rows.
-            values = finish.validation_errors(
-                ids // n_scales, record.residuals[cv_rows]
-            )
-            for s in range(n_scales):
-                rows = np.flatnonzero(ids % n_scales == s)
-                curves[s].add_many(
-                    ids[rows] // n_scales, record.time[cv_rows[rows]], values[rows]
-                )
+            values = finish.validation_errors(fold, record.residuals[cv_rows])
             # Training progress towards each fold's least-squares floor (0 on
             # folds that can interpolate): a fold that cannot learn, or that
             # converges to a least-squares fit, does not hold the others.
-            floor = finish.floors[ids // n_scales]
+            floor = finish.floors[fold]
             with np.errstate(divide="ignore", invalid="ignore"):
                 progress = np.where(
                     floor < 1.0, (record.loss[cv_rows] - floor) / (1.0 - floor), 0.0
                 )
             stop = np.zeros(record.ids.size, dtype=bool)
+            running = np.zeros(n_scales, dtype=bool)  # the scale has folds left
             for s in range(n_scales):
-                rows = np.flatnonzero(ids % n_scales == s)
+                rows = np.flatnonzero(scale == s)
+                running[s] = rows.size > 0
+                curves[s].add_many(fold[rows], record.time[cv_rows[rows]], values[rows])
                 if rows.size and reasons[s] is None:
                     reasons[s] = policies[s].check(curves[s], progress[rows])
                 stop[cv_rows[rows]] |= reasons[s] is not None
@@ -435,7 +432,7 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
                     checkpoints[s].add(
                         record.loss[row], record.snapshot(row), curves[s].best_time()
                     )
-                stop[row] = reasons[s] is not None or not np.any(ids % n_scales == s)
+                stop[row] = reasons[s] is not None or not running[s]
             return stop
 
         result = integrator.run(
@@ -489,7 +486,11 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
             )
             times, losses, start, budget = [], [], None, self.max_iter
         else:
-            problems, coef_scale, column_scale = resume[:3]
+            problems, coef_scale, column_scale = (
+                resume.problems,
+                resume.coef_scale,
+                resume.column_scale,
+            )
             times, losses = list(resume.times), list(resume.losses)
             start = [resume.snapshot]
             budget = max(self.max_iter - resume.snapshot.n_steps, 0)
