@@ -666,3 +666,25 @@ def test_bench_patience_quick(capsys):
         assert row["patience=1.5"][0] <= row["default"][0]
     with pytest.raises(SystemExit):
         _main("bench_patience")(["--quick", "--policy", "patient=2"])
+
+
+def test_bench_integrator_quick(capsys):
+    # The tableau-driven step with ROS2's coefficients is the library's step
+    # (the same fits, bit for bit), so the other tableaux are measured by the
+    # same integrator. Observed orders: 2 for ROS2 and 3 for RA34PW2 with any
+    # matrix in the implicit system (a W-method); RA3PW is third order only
+    # with the exact Jacobian (fixed steps 20, 40, 80: the fitted slopes are
+    # within 0.25 of the asymptotic order, measured 1.79-3.02).
+    out = _main("bench_integrator")(["--quick"])
+    assert "bit for bit: True" in capsys.readouterr().out
+    assert out["ros2_is_the_library"]
+    expected = {"ros2": (2, 2), "ra3pw": (3, 2), "ra34pw2": (3, 3)}
+    for name, (exact, block) in expected.items():
+        assert abs(out["order"][name][0] - exact) < 0.25
+        assert abs(out["order"][name][1] - block) < 0.25
+    # Every method's path is within 5% of the fine integration's largest
+    # coefficient at path_tol=0.2 and 0.1 (measured at most 4.4e-2).
+    for rows in out["path"].values():
+        for _, steps, error in rows:
+            assert steps > 0 and error < 0.05
+    assert len(out["fits"]) == 3 * 2
