@@ -1155,12 +1155,14 @@ def column_scale(X, weight, offset, origin=None, *, eps=np.finfo(np.float64).eps
             np.bincount(cols, weights=w * X.data**2, minlength=X.shape[1]) / m
         )
     elif not np.any(centre):  # dense X arrives centred: no copy needed
-        var = weight @ (X * X) / m
+        # (einsum: no (n, d) temporary, whose first touch costs more than the
+        # sum: 0.4 s at n = 200, d = 1e5.)
+        var = np.einsum("i,ij,ij->j", weight, X, X) / m
         size = np.sqrt(var)
     else:
         dev = X - centre
-        var = weight @ (dev * dev) / m
-        size = np.sqrt(weight @ (X * X) / m)
+        var = np.einsum("i,ij,ij->j", weight, dev, dev) / m
+        size = np.sqrt(np.einsum("i,ij,ij->j", weight, X, X) / m)
     if origin is not None:
         size = np.sqrt(size**2 + origin**2)
     scale = np.sqrt(np.maximum(var, 0.0))

@@ -1,5 +1,6 @@
 """ImplicitRegInterpolator: limits, the finish, cross-validation, API behaviour."""
 
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -642,3 +643,19 @@ def test_x_beyond_1e150_is_still_equivariant(wide_problem, factor, sparse):
     # (measured 2.6e-7 of the coefficients' scale).
     atol = (1e-5 if sparse else 1e-12) * np.abs(reference.coef_).max()
     np.testing.assert_allclose(model.coef_ * factor, reference.coef_, atol=atol)
+
+
+def test_a_fit_on_wide_dense_x_holds_at_most_two_copies_of_it():
+    # The fit needs two copies of a dense X: the centred one and the path's,
+    # scaled. The columns' scales take no (n, d) temporary, and the path's
+    # copy is freed before the dense part makes its own (scale_data), so the
+    # peak of numpy's allocations during the fit stays under three times X
+    # (measured 2.39x here; 3.89x when both were not so). The rest is O(K d).
+    X, y = make_sparse_regression(200, 20000, 5, 0.5, random_state=0)[:2]
+    tracemalloc.start()
+    try:
+        ImplicitRegInterpolator().fit(X, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * X.nbytes
