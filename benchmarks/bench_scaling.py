@@ -123,8 +123,16 @@ def _measure_rss(func, time_limit=None):
     try:
         with _RSSSampler() as rss:
             start = time.perf_counter()
+            # (The timer is disarmed as soon as the fit returns, and an alarm
+            # that fires on the way is caught too: one that fired later, in
+            # the sampler's exit, used to escape when a fit took just under
+            # the limit.)
             try:
-                result = func()
+                try:
+                    result = func()
+                finally:
+                    if use_alarm:
+                        signal.setitimer(signal.ITIMER_REAL, 0)
             except FitTimeout:
                 pass
             seconds = time.perf_counter() - start
