@@ -42,6 +42,7 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from ._base import (
+    SAFE_EXPONENT,
     _max_abs,
     centred_gram,
     float64_times_pow2,
@@ -55,9 +56,6 @@ from ._threads import BlasThreads
 # and gathered at each step (one per running fold and init scale: a copy,
 # cheap at this size; beyond it, the folds' factored maps one by one).
 _DENSE_MAPS = 2**18
-# Entries of X up to 2^200 in size (and down to 2^-200 for the largest) give
-# Gram matrices far from overflow and underflow (2^400 times d at most).
-_SAFE_EXPONENT = 200
 
 
 class FoldFinish:
@@ -89,7 +87,7 @@ class FoldFinish:
         e = pow2_exponent(
             max(_max_abs(data.X), 0.0 if centre is None else _max_abs(centre))
         )
-        e = 0 if abs(e) <= _SAFE_EXPONENT else e
+        e = 0 if abs(e) <= SAFE_EXPONENT else e
         X = sp.csr_array(data.X) if sp.issparse(data.X) else data.X
         X = X.astype(np.float64, copy=False) if e == 0 else float64_times_pow2(X, -e)
         n, d = X.shape

@@ -343,8 +343,8 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
             self.stop_reason_ = "fixed"
         self.init_scale_ = float(scale)
         sparse, add_dense, failure = self._fit_path(data, scale, time, resume)
-        # (The path's scaled copy of X is freed before the dense part makes
-        # its own: a fresh copy's first touch costs more than its solve, 0.4 s
+        # (The path's copy of X, if it has one, is freed before the dense
+        # part: a fresh copy's first touch costs more than its solve, 0.4 s
         # for 150 MB.)
         del resume
         self._add_dense_part(data, sparse, add_dense, failure)

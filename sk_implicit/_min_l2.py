@@ -11,8 +11,8 @@ Solvers are small private functions of a :class:`~sk_implicit._base.CentredData`
 - :func:`_solve_lsmr`: ``scipy.sparse.linalg.lsmr`` from zero on the centred,
   weighted operator, which never densifies a sparse ``X``.
 
-:func:`solve_min_l2` runs them (with the Gram route's fallback) on a copy of
-the data scaled by powers of two (:func:`~sk_implicit._base.scale_data`); it is
+:func:`solve_min_l2` runs them (with the Gram route's fallback) on the data
+scaled by powers of two (:func:`~sk_implicit._base.scale_data`); it is
 what :class:`MinL2Interpolator` and the dense part of the other estimators use.
 """
 
@@ -254,12 +254,13 @@ def solve_min_l2(data, *, fit_intercept, solver="auto"):
 
     Notes
     -----
-    The solvers run in float64 on a copy of the data divided by powers of
-    two (:func:`~sk_implicit._base.scale_data`): the result is exactly
+    The solvers run in float64 on the data divided by powers of two
+    (:func:`~sk_implicit._base.scale_data`): the result is exactly
     equivariant to multiplying ``X`` or ``y`` by a power of two, and the Gram
-    matrices of data of size 1e±150 neither overflow nor underflow. The copy
-    costs one float64 copy of ``X`` (dense ``X`` was copied by every solver
-    before). Whether the result interpolates is for the caller to check
+    matrices of data of size 1e±150 neither overflow nor underflow. The
+    Gram route uses a dense float64 ``X`` within ``2**+-200`` of unit size
+    as it is: its copy, at the same result, would cost as much memory again.
+    Whether the result interpolates is for the caller to check
     (:func:`~sk_implicit._base.fit_outcome`): LSMR may stop at its condition
     limit (1e12) before converging.
     """
@@ -267,7 +268,11 @@ def solve_min_l2(data, *, fit_intercept, solver="auto"):
     n, d = data.X.shape
     solver = _choose_solver(solver, is_sparse, n, d)
     eps = np.finfo(data.X.dtype).eps
-    scaled, x_exp, y_exp = scale_data(data, fit_intercept=fit_intercept)
+    # (The Gram route's result is exactly equivariant to a power of two: it
+    # needs no scaled copy of a dense X of moderate size.)
+    scaled, x_exp, y_exp = scale_data(
+        data, fit_intercept=fit_intercept, share_x=solver == "gram"
+    )
     if _max_abs(scaled.y) == 0 or _max_abs(scaled.X) == 0:
         return np.zeros(d), solver  # y_c = 0 or X = 0: zero is the answer
     if solver == "gram":
@@ -276,6 +281,8 @@ def solve_min_l2(data, *, fit_intercept, solver="auto"):
         except _IllConditioned:
             solver = "lsmr" if is_sparse else "svd"
     if solver == "svd":
+        if scaled.X is data.X:  # (shared by the Gram route: the SVD overwrites)
+            scaled, x_exp, y_exp = scale_data(data, fit_intercept=fit_intercept)
         coef, _ = _solve_svd(scaled, eps)
     elif solver == "lsmr":
         coef, _, _ = _solve_lsmr(scaled, fit_intercept, eps)
@@ -386,8 +393,9 @@ class MinL2Interpolator(BaseInterpolator):
     weights are then equivalent to repeated rows, and zero weights to removed
     rows. ``float32`` input is solved in float64 and returned in float32.
 
-    Scale: the solvers work on a float64 copy of the data divided by powers of
-    two (``max |X_c|``, ``max |y_c|``, ``max w``), so ``coef_`` is exactly
+    Scale: the solvers work in float64 on the data divided by powers of two
+    (``max |X_c|``, ``max |y_c|``, ``max w``; a dense float64 ``X`` of
+    moderate size is not copied for that), so ``coef_`` is exactly
     equivariant to multiplying ``X`` or ``y`` by a power of two, and to
     rounding for other factors: ``coef(a X, b y) = (b / a) coef(X, y)``
     (tested from 1e-150 to 1e150 in float64, 1e-18 to 1e18 in float32). A

@@ -65,6 +65,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_X_y
 
 from ._base import (
+    SAFE_EXPONENT,
     _max_abs,
     float64_times_pow2,
     pow2_exponent,
@@ -212,10 +213,12 @@ def implicit_split(load, budget, max_size):
 class Problems:
     """``K`` weighted, centred least-squares problems sharing ``X``.
 
-    ``X`` is dense or CSC, of shape (n, d); ``targets`` (K, n) are
+    ``X`` is dense or CSC, of shape (n, d), and the problems' columns are
+    ``x_factor`` times its columns (a dense ``X`` is shared with the caller,
+    not copied into the problems' units); ``targets`` (K, n) are
     ``y - c_k``; ``weight`` (K, n) the non-negative training weights;
-    ``offset`` (K, d) the column offsets ``o_k`` (``None``: no centring).
-    ``log_init`` (K,) is ``log(alpha_k^2)``.
+    ``offset`` (K, d) the column offsets ``o_k`` (``None``: no centring), in
+    the problems' units. ``log_init`` (K,) is ``log(alpha_k^2)``.
     """
 
     X: object
@@ -223,6 +226,7 @@ class Problems:
     weight: np.ndarray
     log_init: np.ndarray
     offset: np.ndarray | None = None
+    x_factor: float = 1.0
 
     def __post_init__(self):
         self.n_problems, self.n_samples = self.weight.shape
@@ -242,6 +246,7 @@ class Problems:
             self.weight[rows],
             self.log_init[rows],
             None if self.offset is None else self.offset[rows],
+            self.x_factor,
         )
 
     def column_products(self, E, columns=None):
@@ -252,6 +257,8 @@ class Problems:
         """
         X = self.X if columns is None else columns.X
         out = _sparse_products(X, E) if sp.issparse(X) else E @ X
+        if columns is None and self.x_factor != 1.0:
+            out *= self.x_factor  # (the working set's columns are in units)
         blocks = E.shape[0] // self.n_problems
         view = out.reshape(blocks, self.n_problems, -1)
         if self.offset is not None:
@@ -308,23 +315,29 @@ def _transpose(A, rows=2048):
 
 @dataclass
 class _Columns:
-    """The working set: column indices, ``X[:, index]`` and offsets."""
+    """The working set: column indices, ``X[:, index]`` and offsets, in the
+    problems' units (times ``factor``, where ``X`` is :class:`Problems`' own)."""
 
     index: np.ndarray
     X: object
     offset: np.ndarray | None
+    factor: float = 1.0
 
     @classmethod
     def take(cls, problems, index):
         X = problems.X[:, index]
         if sp.issparse(X):
             X = sp.csr_array(X)
+        if problems.x_factor != 1.0:
+            X *= problems.x_factor  # (a copy of the columns: in place)
         offset = None if problems.offset is None else problems.offset[:, index]
         return cls(index, X, offset)
 
     def predict(self, B):
         """Centred predictions ``(X_k B_k^T)`` of each problem, (K, n)."""
         out = np.asarray(self.X @ B.T).T
+        if self.factor != 1.0:
+            out = out * self.factor
         if self.offset is not None:
             out = out - np.einsum("kj,kj->k", self.offset, B)[:, None]
         return out
@@ -609,7 +622,7 @@ class _Integrator:
             if sp.issparse(X)
             else np.einsum("ij,ij->j", X, X)
         )
-        self.column_norm = np.sqrt(squares)
+        self.column_norm = np.sqrt(squares) * problems.x_factor
         energy = np.einsum("ki,ki->k", problems.weight, problems.targets**2)
         energy /= np.maximum(problems.weight_sum, np.finfo(float).tiny)
         self.target_energy = np.where(energy > 0, energy, 1.0)
@@ -1002,7 +1015,8 @@ class _Integrator:
         fitted = 0.0
         if np.any(state.time > 0):
             beta = _beta(state.theta, p.log_init[:, None])
-            fitted = _Columns(np.arange(p.n_features), p.X, p.offset).predict(beta)
+            every = np.arange(p.n_features)
+            fitted = _Columns(every, p.X, p.offset, p.x_factor).predict(beta)
         self._refresh(state, p, p.weight * (fitted - p.targets))
         sub = p
         for n_iter in range(max_iter + 1):
@@ -1379,13 +1393,14 @@ def build_problems(data, scales, *, fit_intercept, folds=None):
 
     The problems are in units where ``y`` has unit root mean square and the
     columns of ``X`` unit root mean square (over columns) of their standard
-    deviations: ``X`` (a float64 copy, CSC when sparse, for column slices) is
-    divided by ``x_scale`` and ``y`` by ``y_scale``. So ``init_scale`` and
-    the times do not depend on the units of ``X`` and ``y``, and the model
-    is equivariant to them. Returns ``(problems, coef_scale, column_scale)``:
-    coefficients in the units of the data are ``coef_scale`` times those of
-    the problems; ``column_scale`` is the weighted standard deviation of each
-    (scaled) column on all rows.
+    deviations: ``X`` is divided by ``x_scale`` (a float64 copy, CSC when
+    sparse, for column slices; a dense float64 ``X`` of moderate size is
+    shared, with ``Problems.x_factor``) and ``y`` by ``y_scale``. So
+    ``init_scale`` and the times do not depend on the units of ``X`` and
+    ``y``, and the model is equivariant to them. Returns ``(problems,
+    coef_scale, column_scale)``: coefficients in the units of the data are
+    ``coef_scale`` times those of the problems; ``column_scale`` is the
+    weighted standard deviation of each (scaled) column on all rows.
     """
     X = data.X
     n, d = X.shape
@@ -1397,26 +1412,36 @@ def build_problems(data, scales, *, fit_intercept, folds=None):
         else data.implicit_offset.astype(np.float64)
     )
     eps = np.finfo(X.dtype).eps
-    # First divide by a power of two (exact) so that the squares below can
-    # neither overflow nor underflow, whatever the scale of X.
+    # A power of two (exact) to divide X by, so that the squares below can
+    # neither overflow nor underflow, whatever the scale of X. A dense float64
+    # X of moderate size is used as it is, in its own units (the products
+    # are scaled, exactly as far as the power of two goes): its copy would
+    # cost as much memory, and its first touch more time than the fit's
+    # products at large d (160 MB and 0.4 s at n = 200, d = 1e5).
     e = pow2_exponent(max(_max_abs(X), np.abs(data.X_offset).max(initial=0.0)))
-    X = float64_times_pow2(sp.csc_array(X) if sp.issparse(X) else X, -e)
-    full_offset = times_pow2(full_offset, -e)
+    shared = not sp.issparse(X) and X.dtype == np.float64 and abs(e) <= SAFE_EXPONENT
+    if not shared:
+        X = float64_times_pow2(sp.csc_array(X) if sp.issparse(X) else X, -e)
+    stored_e = e if shared else 0  # X's entries are 2^stored_e of the scaled
     # (Dense X arrives centred: its removed means give the columns' sizes.)
     origin = (
-        None if sp.issparse(X) else times_pow2(np.asarray(data.X_offset, float), -e)
+        None
+        if sp.issparse(X)
+        else times_pow2(np.asarray(data.X_offset, float), stored_e - e)
     )
-    scale = column_scale(
-        X, weight, full_offset if fit_intercept else None, origin, eps=eps
-    )
+    centre = times_pow2(full_offset, stored_e - e) if fit_intercept else None
+    scale = times_pow2(column_scale(X, weight, centre, origin, eps=eps), -stored_e)
+    full_offset = times_pow2(full_offset, -e)
     moving = scale > 0
     x_scale = 1.0
     if moving.any():
         peak = scale[moving].max()  # (scale / peak)^2 cannot overflow
         x_scale = peak * float(np.sqrt(np.mean((scale[moving] / peak) ** 2)))
-        X = X / x_scale if sp.issparse(X) else np.divide(X, x_scale, out=X)
+        if not shared:
+            X = X / x_scale if sp.issparse(X) else np.divide(X, x_scale, out=X)
         scale = scale / x_scale
         full_offset = full_offset / x_scale
+    x_factor = float(np.ldexp(1.0, -stored_e) / x_scale) if shared else 1.0
     y = data.y.astype(np.float64)
     peak = np.abs(y).max() if y.size else 0.0
     y_scale = 0.0
@@ -1437,7 +1462,8 @@ def build_problems(data, scales, *, fit_intercept, folds=None):
             w = np.zeros(n)
             w[train] = weight[train]
             train_w.append(w)
-            offsets.append(np.asarray(X.T @ w).ravel() / w.sum())
+            offset = np.asarray(X.T @ w).ravel() / w.sum()
+            offsets.append(offset * x_factor if shared else offset)
             y_offsets.append(w @ y / w.sum())
         train_w.append(weight)
         offsets.append(full_offset)
@@ -1459,6 +1485,7 @@ def build_problems(data, scales, *, fit_intercept, folds=None):
         np.repeat(np.array(train_w), k, axis=0),
         np.tile(2.0 * np.log(scales), len(train_w)),
         offset=None if offsets is None else np.repeat(np.array(offsets), k, axis=0),
+        x_factor=x_factor,
     )
     return problems, float(np.ldexp(y_scale / x_scale, -e)), scale
 

@@ -126,6 +126,26 @@ def test_gram_falls_back_when_singular(sparse):
     assert well_posed.solver_ == "gram"
 
 
+@pytest.mark.parametrize("solver", ["gram", "svd", "lsmr"])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("n, d", [(20, 60), (60, 20)])
+def test_fit_leaves_x_as_it_was(n, d, fit_intercept, solver):
+    # A dense float64 X of moderate size is not copied for the solvers
+    # (scale_data(share_x=True)): without an intercept they see the caller's
+    # array, which the SVD (gelsd overwrites its input, weighted in place)
+    # must get a copy of. A rank-deficient X sends "gram" to the SVD too.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, d))
+    X[:, 0] = X[:, 1]
+    X[0] = X[1]
+    y = rng.standard_normal(n)
+    before = X.copy()
+    MinL2Interpolator(solver=solver, fit_intercept=fit_intercept).fit(
+        X, y, sample_weight=rng.uniform(0.5, 2.0, n)
+    )
+    np.testing.assert_array_equal(X, before)
+
+
 @pytest.mark.parametrize("n, d", [(20, 60), (60, 20)])
 @pytest.mark.parametrize("fit_intercept", [False, True])
 def test_sparse_equals_dense(n, d, fit_intercept):
