@@ -32,10 +32,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 _SPARSE_FORMATS = ("csr", "csc", "coo")
-# X whose largest entry is within 2^+-SAFE_EXPONENT of 1 needs no rescaling
-# for its Gram matrices and squared norms: their entries stay within 2^400
-# times the size of X, far from overflow and underflow.
-SAFE_EXPONENT = 200
+# Dense X whose largest entry is within 2^+-SAFE_EXPONENT of 1 is used as it
+# is where a copy divided by a power of two would give the same result
+# (exactly, barring overflow and underflow): its Gram matrices and squared
+# norms stay far from overflow, and a column's squares stay normal down to
+# 2^-447 of the largest entry (2^-511 with the copy).
+SAFE_EXPONENT = 64
 
 
 @dataclass
@@ -252,6 +254,20 @@ def _row_blocks(n_rows, n_cols):
     return [slice(i, min(i + step, n_rows)) for i in range(0, n_rows, step)]
 
 
+def shareable(X, exponent):
+    """Can ``X`` be used as it is, rather than divided by ``2**exponent``?
+
+    A dense, contiguous float64 ``X`` (BLAS would copy a strided one for each
+    product) whose scale is within ``2**+-SAFE_EXPONENT`` of 1.
+    """
+    return (
+        not sp.issparse(X)
+        and X.dtype == np.float64
+        and (X.flags.c_contiguous or X.flags.f_contiguous)
+        and abs(exponent) <= SAFE_EXPONENT
+    )
+
+
 def scale_data(data, *, fit_intercept, share_x=False):
     """A float64 copy of ``data`` with ``X``, ``y`` and weights of unit size.
 
@@ -276,9 +292,9 @@ def scale_data(data, *, fit_intercept, share_x=False):
     comes back with a singular value of ``eps_32 |X|`` and is fitted with huge
     coefficients (defect 5 of issue 11).
 
-    With ``share_x=True``, a dense float64 ``X`` whose largest entry is
-    within ``2**+-200`` of 1 is not copied (``x_exp = 0``: its squares cannot
-    overflow or underflow either). For a solver whose result is exactly
+    With ``share_x=True``, an ``X`` that is :func:`shareable` (dense,
+    contiguous, float64, its largest entry within ``2**+-64`` of 1) is not
+    copied (``x_exp = 0``). For a solver whose result is exactly
     equivariant to multiplying ``X`` by a power of two (the Cholesky
     solution of the Gram matrix, barring overflow and underflow), the copy
     buys nothing but its memory. LSMR is not (on entries of 1e-13 it stops
@@ -292,12 +308,7 @@ def scale_data(data, *, fit_intercept, share_x=False):
     if offset is not None:
         x_max += _max_abs(offset)  # bounds max |X - 1 offset^T|
     x_exp = pow2_exponent(x_max)
-    share_x = (
-        share_x
-        and not sp.issparse(X)
-        and X.dtype == np.float64
-        and abs(x_exp) <= SAFE_EXPONENT
-    )
+    share_x = share_x and shareable(X, x_exp)
     if share_x:
         x_exp = 0
     y_exp = pow2_exponent(_max_abs(data.y))

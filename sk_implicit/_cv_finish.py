@@ -91,10 +91,14 @@ class FoldFinish:
         X = sp.csr_array(data.X) if sp.issparse(data.X) else data.X
         X = X.astype(np.float64, copy=False) if e == 0 else float64_times_pow2(X, -e)
         n, d = X.shape
+        # (Weights divided by a power of two, exactly: the maps and floors
+        # depend on their ratios only, and the Gram matrices stay in range.)
         weight = (
             np.ones(n)
             if data.sample_weight is None
-            else data.sample_weight.astype(np.float64)
+            else times_pow2(
+                data.sample_weight, -pow2_exponent(_max_abs(data.sample_weight))
+            )
         )
         y = data.y.astype(np.float64)
         self.eps = np.finfo(data.X.dtype).eps

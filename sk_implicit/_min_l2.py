@@ -258,7 +258,7 @@ def solve_min_l2(data, *, fit_intercept, solver="auto"):
     (:func:`~sk_implicit._base.scale_data`): the result is exactly
     equivariant to multiplying ``X`` or ``y`` by a power of two, and the Gram
     matrices of data of size 1e±150 neither overflow nor underflow. The
-    Gram route uses a dense float64 ``X`` within ``2**+-200`` of unit size
+    Gram route uses a dense float64 ``X`` within ``2**+-64`` of unit size
     as it is: its copy, at the same result, would cost as much memory again.
     Whether the result interpolates is for the caller to check
     (:func:`~sk_implicit._base.fit_outcome`): LSMR may stop at its condition

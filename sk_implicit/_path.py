@@ -65,11 +65,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_X_y
 
 from ._base import (
-    SAFE_EXPONENT,
     _max_abs,
     float64_times_pow2,
     pow2_exponent,
     prepare_data,
+    shareable,
     times_pow2,
 )
 from ._threads import BlasThreads
@@ -1405,7 +1405,9 @@ def build_problems(data, scales, *, fit_intercept, folds=None):
     X = data.X
     n, d = X.shape
     weight = np.ones(n) if data.sample_weight is None else data.sample_weight
-    weight = weight.astype(np.float64)
+    # (Divided by a power of two, exactly: the problems depend on the weights'
+    # ratios only, and w x^2 then stays in range whatever their size.)
+    weight = times_pow2(weight, -pow2_exponent(_max_abs(weight)))
     full_offset = (
         np.zeros(d)
         if data.implicit_offset is None
@@ -1419,7 +1421,7 @@ def build_problems(data, scales, *, fit_intercept, folds=None):
     # cost as much memory, and its first touch more time than the fit's
     # products at large d (160 MB and 0.4 s at n = 200, d = 1e5).
     e = pow2_exponent(max(_max_abs(X), np.abs(data.X_offset).max(initial=0.0)))
-    shared = not sp.issparse(X) and X.dtype == np.float64 and abs(e) <= SAFE_EXPONENT
+    shared = shareable(X, e)
     if not shared:
         X = float64_times_pow2(sp.csc_array(X) if sp.issparse(X) else X, -e)
     stored_e = e if shared else 0  # X's entries are 2^stored_e of the scaled

@@ -673,3 +673,22 @@ def test_fit_leaves_x_as_it_was(fit_intercept):
         X, y, sample_weight=rng.uniform(0.5, 2.0, 30)
     )
     np.testing.assert_array_equal(X, before)
+
+
+@pytest.mark.parametrize("x_exponent, w_exponent", [(-60, -900), (60, 900), (0, -1000)])
+def test_extreme_sample_weights_change_nothing(x_exponent, w_exponent):
+    # The path and the folds' finish divide the weights by a power of two
+    # (only their ratios matter), and a dense X within 2^+-64 of unit size is
+    # used in its own units: scaling X and the weights by powers of two gives
+    # the same model to the last bit, where w x^2 would underflow or
+    # overflow unscaled (the version before was 7e-5 off at these weights).
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 150)) + 0.3
+    y = X[:, :3] @ [3.0, -2.0, 1.5] + 0.3 * rng.standard_normal(30) + 1.0
+    w = rng.uniform(0.5, 2.0, 30)
+    reference = ImplicitRegInterpolator().fit(X, y, sample_weight=w)
+    model = ImplicitRegInterpolator().fit(
+        np.ldexp(X, x_exponent), y, sample_weight=np.ldexp(w, w_exponent)
+    )
+    np.testing.assert_array_equal(np.ldexp(model.coef_, x_exponent), reference.coef_)
+    assert model.dense_start_ == reference.dense_start_
