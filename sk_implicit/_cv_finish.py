@@ -81,8 +81,7 @@ class FoldFinish:
     def __init__(self, data, folds, fit_intercept):
         # Divided by a power of two (exact: Q and the floors do not change)
         # where the Gram matrices could overflow or underflow; not otherwise,
-        # as the copy of a large X costs (160 MB and 80 ms at n = 200,
-        # d = 1e5).
+        # as the copy of a large X costs (160 MB at n = 200, d = 1e5).
         centre = data.implicit_offset
         e = pow2_exponent(
             max(_max_abs(data.X), 0.0 if centre is None else _max_abs(centre))
