@@ -14,7 +14,15 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 
-from ._base import LinearInterpolatorMixin, centred_matvec, fit_outcome
+from ._base import (
+    LinearInterpolatorMixin,
+    _max_abs,
+    centred_matvec,
+    fit_outcome,
+    float64_times_pow2,
+    pow2_exponent,
+    times_pow2,
+)
 from ._checkpoints import FinalPathCheckpoints
 from ._cv_finish import FoldFinish
 from ._min_l2 import solve_min_l2
@@ -635,17 +643,22 @@ def _full_column_rank(data):
     n, d = X.shape
     if n <= d + 1 or d > 2000:
         return False
-    w = np.ones(n) if data.sample_weight is None else data.sample_weight
-    Xf = X.astype(np.float64)
-    peak = float(abs(Xf).max()) if n * d else 0.0
+    peak = _max_abs(X)
     if not peak > 0:
         return False
+    # X and the weights divided by powers of two (exact; the eigenvalues'
+    # ratio does not change): the Gram matrix can neither overflow nor
+    # underflow, whatever their scale (peak**2 overflowed beyond 1e154).
+    e = pow2_exponent(peak)
+    Xf = float64_times_pow2(X, -e)
+    w = np.ones(n) if data.sample_weight is None else data.sample_weight
+    w = times_pow2(w, -pow2_exponent(_max_abs(w)))
     if sp.issparse(Xf):
-        G = np.asarray((Xf.T @ sp.diags_array(w / peak**2) @ Xf).todense())
+        G = np.asarray((Xf.T @ sp.diags_array(w) @ Xf).todense())
     else:
-        G = (Xf * (w / peak**2)[:, None]).T @ Xf
+        G = (Xf * w[:, None]).T @ Xf
     if data.implicit_offset is not None:
-        o = data.implicit_offset.astype(np.float64) / peak
+        o = times_pow2(data.implicit_offset, -e)
         G -= w.sum() * np.outer(o, o)
     eigenvalues = np.linalg.eigvalsh(G)
     return bool(eigenvalues[-1] > 0 and eigenvalues[0] > 1e-10 * eigenvalues[-1])

@@ -692,3 +692,21 @@ def test_extreme_sample_weights_change_nothing(x_exponent, w_exponent):
     )
     np.testing.assert_array_equal(np.ldexp(model.coef_, x_exponent), reference.coef_)
     assert model.dense_start_ == reference.dense_start_
+
+
+@pytest.mark.parametrize("factor", [1e160, 1e-160])
+def test_tall_x_beyond_1e150_is_still_equivariant(factor):
+    # The full-column-rank check on tall data squared the largest entry
+    # (OverflowError at 1e160; at 1e-160 its Gram matrix was all inf and
+    # eigvalsh failed to converge). It divides by a power of two now.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 25))
+    y = X[:, :3] @ [1.0, -2.0, 0.5] + 0.1 * rng.standard_normal(60)
+    reference = ImplicitRegInterpolator().fit(X, y)
+    model = ImplicitRegInterpolator().fit(X * factor, y)
+    assert model.converged_
+    np.testing.assert_allclose(
+        model.coef_ * factor,
+        reference.coef_,
+        atol=1e-12 * np.abs(reference.coef_).max(),
+    )
