@@ -248,6 +248,18 @@ def times_pow2(A, e, out=None):
     return np.ldexp(A, e, out=out, dtype=np.float64)
 
 
+def unit_weights(sample_weight, n):
+    """Weights in float64 divided by a power of two (the largest in [0.5, 1)).
+
+    The division is exact, and the models depend on the weights' ratios only
+    (to rounding where their square roots enter): products with them then
+    neither overflow nor underflow, whatever their size. ``None``: ones.
+    """
+    if sample_weight is None:
+        return np.ones(n)
+    return times_pow2(sample_weight, -pow2_exponent(_max_abs(sample_weight)))
+
+
 def _row_blocks(n_rows, n_cols):
     """Row slices of about 2**20 entries (8 MB in float64) each."""
     step = max(1, (1 << 20) // max(n_cols, 1))
@@ -315,7 +327,7 @@ def scale_data(data, *, fit_intercept, share_x=False):
 
     w = data.sample_weight
     if w is not None:
-        w = np.ldexp(w.astype(np.float64), -pow2_exponent(_max_abs(w)))
+        w = unit_weights(w, X.shape[0])
     Xs = X if share_x else float64_times_pow2(X, -x_exp)
     X_offset = np.ldexp(data.X_offset.astype(np.float64), -x_exp)
     implicit_offset = None
@@ -530,12 +542,7 @@ def fit_outcome(data, coef, *, tol, min_relative_mse=None, normal_tol=None):
             _NORMAL_TOL_MIN,
             _NORMAL_TOL_FACTOR * max(X.shape) * np.finfo(data.y.dtype).eps,
         )
-    w = data.sample_weight
-    w = (
-        np.ones(n)
-        if w is None
-        else np.ldexp(w.astype(np.float64), -pow2_exponent(_max_abs(w)))
-    )
+    w = unit_weights(data.sample_weight, n)
     y_offset = float(data.y_offset)
     y_exp = pow2_exponent(max(_max_abs(data.y), abs(y_offset)))
     y = np.ldexp(data.y.astype(np.float64), -y_exp)

@@ -42,12 +42,13 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from ._base import (
-    SAFE_EXPONENT,
     _max_abs,
     centred_gram,
     float64_times_pow2,
     pow2_exponent,
+    shareable,
     times_pow2,
+    unit_weights,
 )
 from ._min_l2 import _GRAM_MIN_RCOND
 from ._threads import BlasThreads
@@ -80,25 +81,19 @@ class FoldFinish:
 
     def __init__(self, data, folds, fit_intercept):
         # Divided by a power of two (exact: Q and the floors do not change)
-        # where the Gram matrices could overflow or underflow; not otherwise,
-        # as the copy of a large X costs (160 MB at n = 200, d = 1e5).
+        # so that the Gram matrices neither overflow nor underflow; a
+        # shareable X needs no copy for that (160 MB at n = 200, d = 1e5).
         centre = data.implicit_offset
         e = pow2_exponent(
             max(_max_abs(data.X), 0.0 if centre is None else _max_abs(centre))
         )
-        e = 0 if abs(e) <= SAFE_EXPONENT else e
-        X = sp.csr_array(data.X) if sp.issparse(data.X) else data.X
-        X = X.astype(np.float64, copy=False) if e == 0 else float64_times_pow2(X, -e)
+        X = data.X
+        if shareable(X, e):
+            e = 0
+        else:
+            X = float64_times_pow2(sp.csr_array(X) if sp.issparse(X) else X, -e)
         n, d = X.shape
-        # (Weights divided by a power of two, exactly: the maps and floors
-        # depend on their ratios only, and the Gram matrices stay in range.)
-        weight = (
-            np.ones(n)
-            if data.sample_weight is None
-            else times_pow2(
-                data.sample_weight, -pow2_exponent(_max_abs(data.sample_weight))
-            )
-        )
+        weight = unit_weights(data.sample_weight, n)  # (only their ratios count)
         y = data.y.astype(np.float64)
         self.eps = np.finfo(data.X.dtype).eps
         self.weight = weight

@@ -22,6 +22,7 @@ from ._base import (
     float64_times_pow2,
     pow2_exponent,
     times_pow2,
+    unit_weights,
 )
 from ._checkpoints import FinalPathCheckpoints
 from ._cv_finish import FoldFinish
@@ -651,8 +652,7 @@ def _full_column_rank(data):
     # underflow, whatever their scale (peak**2 overflowed beyond 1e154).
     e = pow2_exponent(peak)
     Xf = float64_times_pow2(X, -e)
-    w = np.ones(n) if data.sample_weight is None else data.sample_weight
-    w = times_pow2(w, -pow2_exponent(_max_abs(w)))
+    w = unit_weights(data.sample_weight, n)
     if sp.issparse(Xf):
         G = np.asarray((Xf.T @ sp.diags_array(w) @ Xf).todense())
     else:

@@ -71,6 +71,7 @@ from ._base import (
     prepare_data,
     shareable,
     times_pow2,
+    unit_weights,
 )
 from ._threads import BlasThreads
 
@@ -1404,10 +1405,7 @@ def build_problems(data, scales, *, fit_intercept, folds=None):
     """
     X = data.X
     n, d = X.shape
-    weight = np.ones(n) if data.sample_weight is None else data.sample_weight
-    # (Divided by a power of two, exactly: the problems depend on the weights'
-    # ratios only, and w x^2 then stays in range whatever their size.)
-    weight = times_pow2(weight, -pow2_exponent(_max_abs(weight)))
+    weight = unit_weights(data.sample_weight, n)  # (w x^2 stays in range)
     full_offset = (
         np.zeros(d)
         if data.implicit_offset is None
