@@ -185,7 +185,8 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         Relative training MSE of the Hadamard part at those times.
     stop_reason_ : str
         Why the cross-validation paths of the chosen init scale stopped:
-        ``"overfitting"`` (the mean validation error had clearly turned up),
+        ``"overfitting"`` (the mean validation error had clearly turned up
+        from a minimum below the untrained model's),
         ``"levelled"`` (it had stopped moving), ``"interpolated"`` (every
         fold had fitted its training rows, or reached the end of its path)
         or ``"max_iter"`` (the fit then warns); ``"fixed"`` when
@@ -204,8 +205,11 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         ``"least_squares"``.
     cv_mse_path_ : ndarray of shape (n_init_scales, n_times, n_folds)
         Validation MSE of each fold's finished model at those times (NaN
-        past the last time a fold reached). ``dense_start_`` minimises its
-        mean over the folds, at the times where every fold has a value.
+        past the last time a fold reached; with ``stop_reason_`` equal to
+        ``"interpolated"``, every fold's path is at its end, and its last
+        value is held up to the last time any fold reached).
+        ``dense_start_`` minimises its mean over the folds, at the times
+        where every fold has a value.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -456,6 +460,10 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         )
         grids, paths, best = [], [], []
         for s in range(n_scales):
+            if reasons[s] is None:
+                reasons[s] = "max_iter" if result["max_iter"] else "interpolated"
+            if reasons[s] == "interpolated":
+                curves[s].hold()  # every fold's path is at its end
             # The minimum over the times every fold reached.
             times, mse_path = curves[s].finish()
             grids.append(times)
@@ -463,8 +471,6 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
             # No time every fold reached (max_iter): this scale cannot win.
             i = curves[s].best
             best.append((curves[s].mean[i] if curves[s].mean else np.inf, times[i], s))
-            if reasons[s] is None:
-                reasons[s] = "max_iter" if result["max_iter"] else "interpolated"
         _, time, s_best = min(best)
         self.stop_reason_ = reasons[s_best]
         longest = max(grid.size for grid in grids)

@@ -12,7 +12,13 @@ settled:
 - ``"overfitting"``: the mean is at least ``1 + rise`` times its minimum, at
   more than ``patience`` times the minimum's time (or the time learning
   started, if later); or above its minimum at all, at more than
-  ``patience**2`` times that time (a minimum that has stood that long);
+  ``patience**2`` times that time (a minimum that has stood that long).
+  While the minimum is not ``rise`` below the curve's first value (the
+  untrained model), a rise is rather the path's first picks, which later
+  coordinates can undo (a denser signal: 30 coordinates at n = 150, whose
+  mean curve first fell below the untrained value 2.5 to 13 times after the
+  time learning started): the folds go on until the untrained model has
+  been the best for ``untrained_patience`` times that time;
 - ``"levelled"``: after the model has started to learn (every fold's training
   loss below ``learning`` of its start), the mean has not moved by more than
   ``flat`` (relative) while the time grew by ``patience``;
@@ -20,7 +26,12 @@ settled:
   (the path is at its end: nothing left to learn).
 
 Nothing else stops the folds early: each fold runs until the policy stops all
-of them (or ``max_iter``), so no fold's curve is held at a stale value.
+of them (or ``max_iter``), so no fold's curve is held at a stale value, except
+at ``"interpolated"``: the folds then stand at different times, each at the
+end of its path, and :meth:`ValidationCurves.hold` extends each one's curve
+with its last value to the latest time any fold reached (else the mean would
+end at the earliest, where the folds behind had not learned what they learned
+later: its minimum there was a model missing a coefficient of size 10).
 """
 
 import math
@@ -86,6 +97,16 @@ class ValidationCurves:
                     self.best = len(self.mean)
                 self.mean.append(value)
 
+    def hold(self):
+        """Extend every fold's curve with its last value, up to the last grid
+        time any fold reached (for folds whose paths are at their end)."""
+        end = int(self._next.max())
+        for fold, values in enumerate(self._values):
+            if self._last[fold] is not None and len(values) < end:
+                values.extend([self._last[fold][1]] * (end - len(values)))
+                self._next[fold] = end
+        self._update_mean()
+
     def best_time(self):
         """Time of the mean's first minimum so far (0 before the mean starts).
 
@@ -145,6 +166,7 @@ class StoppingPolicy:
     flat: float = 1e-3
     learning: float = 0.99
     floor: float = 1e-4
+    untrained_patience: float = 32.0
     # Grid index at which every fold had started to learn (None: not yet).
     learned_at: int | None = field(default=None, init=False)
 
@@ -165,10 +187,18 @@ class StoppingPolicy:
                 return None  # nothing has moved yet: the curve is flat
             self.learned_at = last
         best = curves.best
+        t_last = curves.grid_time(last)
+        if mean[best] >= (1.0 - self.rise) * mean[0]:
+            # Learning has not helped yet (module docstring, "overfitting").
+            t_learned = curves.grid_time(self.learned_at)
+            if mean[last] > mean[best] and t_last > (
+                self.untrained_patience * t_learned
+            ):
+                return "overfitting"
+            return self._levelled(curves, last, best)
         # Patience counts from the minimum, or from when learning started if
         # the minimum came before (the untrained model can be the best one
         # for a while, when the first coordinates learned are wrong).
-        t_last = curves.grid_time(last)
         t_from = curves.grid_time(max(best, self.learned_at))
         if mean[last] >= (1.0 + self.rise) * mean[best] and t_last > (
             self.patience * t_from
@@ -179,8 +209,13 @@ class StoppingPolicy:
         # validation error, e.g. features seen on one row each).
         if mean[last] > mean[best] and t_last > self.patience**2 * t_from:
             return "overfitting"
-        # Levelled: flat since the time t_last / patience, itself after
-        # learning started (before, the curve is flat because nothing moves).
+        return self._levelled(curves, last, best)
+
+    def _levelled(self, curves, last, best):
+        """The reason "levelled", or None (module docstring)."""
+        mean = curves.mean
+        # Flat since the time t_last / patience, itself after learning
+        # started (before, the curve is flat because nothing moves).
         back = last - int(np.ceil(np.log(self.patience) / curves.log_ratio))
         if back >= self.learned_at:
             window = np.asarray(mean[back:])

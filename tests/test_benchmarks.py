@@ -688,3 +688,28 @@ def test_bench_integrator_quick(capsys):
         for _, steps, error in rows:
             assert steps > 0 and error < 0.05
     assert len(out["fits"]) == 3 * 2
+
+
+def test_bench_designs_quick(tmp_path, capsys):
+    # Nine designs, tiny: every fit is recorded with its peers, the summary
+    # reads them, and a run compared with itself finds every fit identical.
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    args = ["--quick", "--seeds", "0", "--jobs", "1"]
+    _main("bench_designs")(args + ["--out", str(first), "--estimators", "implicit"])
+    assert "no peer's fit" in capsys.readouterr().out
+    first.unlink()
+    _main("bench_designs")(
+        args + ["--out", str(first), "--estimators", "implicit", "lassocv"]
+    )
+    records = [json.loads(line) for line in first.read_text().splitlines()]
+    assert len(records) == 9
+    for record in records:
+        assert set(record["results"]) == {"implicit", "lassocv"}
+        assert record["results"]["implicit"]["excess"] >= 0
+    assert "excess risk / best peer" in capsys.readouterr().out
+    _main("bench_designs")(
+        args
+        + ["--out", str(second), "--estimators", "implicit"]
+        + ["--compare", str(first)]
+    )
+    assert "against before: identical 9," in capsys.readouterr().out

@@ -389,6 +389,45 @@ def test_early_stopping_does_not_change_the_chosen_time(seed, monkeypatch):
     assert stopped.dense_start_ == full.dense_start_
 
 
+def _mixed_or_dense_signal(seed, kind):
+    """n = 150, d = 750: 5 coefficients of +-10 and 5 of +-0.01 (noiseless),
+    or 30 of +-1 (noise 0.1); returns ``X, y, coef``."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((150, 750))
+    coef = np.zeros(750)
+    if kind == "mixed":
+        support = rng.choice(750, 10, replace=False)
+        size, noise = np.r_[[10.0] * 5, [0.01] * 5], 0.0
+    else:
+        support = rng.choice(750, 30, replace=False)
+        size, noise = 1.0, 0.1
+    coef[support] = size * rng.choice([-1.0, 1.0], support.size)
+    return X, X @ coef + noise * rng.standard_normal(150), coef
+
+
+def test_folds_behind_in_time_do_not_cut_the_curve_short():
+    # Every fold interpolates, each at its own time: the mean curve used to
+    # end at the earliest fold's time, where the folds behind had not yet
+    # learned a coefficient of size 10, and its minimum was a model missing
+    # one (error 36). Held at their last values, the curve goes on to where
+    # all of them have learned it. A coefficient of size 10 missed costs
+    # about 100; the five of 0.01 at most 5e-4.
+    X, y, coef = _mixed_or_dense_signal(3, "mixed")
+    model = ImplicitRegInterpolator().fit(X, y)
+    assert model.stop_reason_ == "interpolated"
+    assert np.sum((model.coef_ - coef) ** 2) < 1e-2
+
+
+def test_wrong_first_picks_are_not_taken_for_overfitting():
+    # 30 coefficients at n = 150: the first coordinates learned make the
+    # validation error worse than the untrained model's, and later ones
+    # undo them. The policy used to stop there (error 24, predicting zero
+    # costs 30); it now waits for learning to help (error 0.08).
+    X, y, coef = _mixed_or_dense_signal(13, "dense")
+    model = ImplicitRegInterpolator().fit(X, y)
+    assert np.sum((model.coef_ - coef) ** 2) < 1.0
+
+
 # -- Defects of issue 11 (a property suite's reproducers), one test each. ------
 
 

@@ -159,3 +159,62 @@ def test_a_minimum_that_stood_long_enough_stops_a_slow_rise():
     assert reason == "overfitting"
     # 2^2 x the minimum at t = 10, to the 2% grid resolution (twice).
     assert 40.0 < t < 42.0
+
+
+def test_hold_extends_each_fold_with_its_last_value():
+    # At "interpolated" the folds stand at different times, each at the end
+    # of its path: the one behind is held at its last value, and the mean
+    # goes on to the latest time any fold reached.
+    curves = ValidationCurves(2, start=1.0, ratio=2.0)  # grid 1, 2, 4, 8
+    for t in (1.0, 3.0, 9.0):
+        curves.add(0, t, 1.0 / t)
+    for t in (1.0, 3.0):
+        curves.add(1, t, 1.0 / t)
+    assert len(curves.mean) == 2  # fold 1 has passed the grid times 1 and 2
+    curves.hold()
+    times, mse_path = curves.finish()
+    np.testing.assert_allclose(times, [1.0, 2.0, 4.0, 8.0])
+    assert not np.isnan(mse_path).any()
+    np.testing.assert_allclose(mse_path[2:, 1], 1.0 / 3.0)  # held
+    assert len(curves.mean) == 4
+    assert curves.best == 3  # the minimum is now at t = 8, not t = 2
+
+
+def test_no_overfitting_before_learning_has_helped():
+    # The first picks are wrong (the mean rises 10% to 21% above the
+    # untrained model's value as learning starts) and later ones undo them
+    # (the minimum at t = 400 is half the untrained value): the policy
+    # waits for a minimum below the untrained value, then settles it.
+    def curve(t):
+        if t < 10:
+            return 1.0
+        return 1.1 + 0.05 * np.log(t / 10.0) if t < 100 else u_shaped(400.0)(t)
+
+    policy = StoppingPolicy(rise=0.05, patience=2.0)
+    curves = ValidationCurves(1, start=1.0, ratio=1.02)
+    reason, t = feed(
+        curves,
+        policy,
+        [curve],
+        np.geomspace(1.0, 1e4, 4000),
+        lambda t: 1.0 if t < 10 else 0.5,
+    )
+    assert reason == "overfitting"
+    assert t > 800.0  # twice the minimum at 400 (it stopped at 20 before)
+
+
+def test_a_curve_that_never_improves_stops_after_untrained_patience():
+    # Learning never beats the untrained model (pure noise: the mean rises
+    # as the noise is fitted): the folds stop once the untrained model has
+    # been the best for untrained_patience times the time learning started.
+    policy = StoppingPolicy(rise=0.05, patience=2.0, untrained_patience=32.0)
+    curves = ValidationCurves(1, start=1.0, ratio=1.02)
+    reason, t = feed(
+        curves,
+        policy,
+        [lambda t: 1.0 if t < 10 else 1.1 + 0.05 * np.log(t / 10.0)],
+        np.geomspace(1.0, 1e4, 4000),
+        lambda t: 1.0 if t < 10 else 0.5,
+    )
+    assert reason == "overfitting"
+    assert 320.0 < t < 330.0  # 32 x 10, to the 2% grid
