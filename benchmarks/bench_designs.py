@@ -98,8 +98,8 @@ def draw_X(design, n, d, rng, state):
         )
     if design == "equi95":
         rho = 0.95
-        common = rng.standard_normal((n, 1))
-        return np.sqrt(1 - rho) * rng.standard_normal((n, d)) + np.sqrt(rho) * common
+        own = np.sqrt(1 - rho) * rng.standard_normal((n, d))
+        return own + np.sqrt(rho) * rng.standard_normal((n, 1))  # + common
     if design == "toep09":
         rho = 0.9
         X = rng.standard_normal((n, d))

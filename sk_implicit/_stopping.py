@@ -17,8 +17,9 @@ settled:
   untrained model), a rise is rather the path's first picks, which later
   coordinates can undo (a denser signal: 30 coordinates at n = 150, whose
   mean curve first fell below the untrained value 2.5 to 13 times after the
-  time learning started): the folds go on until the untrained model has
-  been the best for ``untrained_patience`` times that time;
+  time learning started): the folds go on until the mean has been above
+  its minimum for ``untrained_patience`` times the time patience counts
+  from (never sooner than the rule above);
 - ``"levelled"``: after the model has started to learn (every fold's training
   loss below ``learning`` of its start), the mean has not moved by more than
   ``flat`` (relative) while the time grew by ``patience``;
@@ -187,19 +188,17 @@ class StoppingPolicy:
                 return None  # nothing has moved yet: the curve is flat
             self.learned_at = last
         best = curves.best
-        t_last = curves.grid_time(last)
-        if mean[best] >= (1.0 - self.rise) * mean[0]:
-            # Learning has not helped yet (module docstring, "overfitting").
-            t_learned = curves.grid_time(self.learned_at)
-            if mean[last] > mean[best] and t_last > (
-                self.untrained_patience * t_learned
-            ):
-                return "overfitting"
-            return self._levelled(curves, last, best)
         # Patience counts from the minimum, or from when learning started if
         # the minimum came before (the untrained model can be the best one
         # for a while, when the first coordinates learned are wrong).
+        t_last = curves.grid_time(last)
         t_from = curves.grid_time(max(best, self.learned_at))
+        if mean[best] >= (1.0 - self.rise) * mean[0]:
+            # Learning has not helped yet (module docstring, "overfitting"):
+            # a longer patience, from the same time (so never a stop sooner).
+            if mean[last] > mean[best] and t_last > self.untrained_patience * t_from:
+                return "overfitting"
+            return self._levelled(curves, last, best)
         if mean[last] >= (1.0 + self.rise) * mean[best] and t_last > (
             self.patience * t_from
         ):
