@@ -185,8 +185,9 @@ class ImplicitRegInterpolator(LinearInterpolatorMixin, BaseEstimator):
         Relative training MSE of the Hadamard part at those times.
     stop_reason_ : str
         Why the cross-validation paths of the chosen init scale stopped:
-        ``"overfitting"`` (the mean validation error had clearly turned up
-        from a minimum below the untrained model's),
+        ``"overfitting"`` (the mean validation error had clearly turned up,
+        from a minimum below the untrained model's unless the folds had
+        fitted nearly all their training rows),
         ``"levelled"`` (it had stopped moving), ``"interpolated"`` (every
         fold had fitted its training rows, or reached the end of its path)
         or ``"max_iter"`` (the fit then warns); ``"fixed"`` when
