@@ -35,6 +35,7 @@ that of an earlier one, fit by fit, against the earlier run's peers (so
 """
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -168,10 +169,11 @@ def _fit(name, cfg, X, y, Xt, ft, coef):
                 return record
             # abess refuses constant columns: fit without them.
             record["note"] = f"refitted without constant columns ({error})"[:120]
-            keep = np.ptp(_dense(X), axis=0) > 0
+            dense = _dense(X)
+            keep = np.ptp(dense, axis=0) > 0
             model = make_estimator(name, cfg["fit_intercept"])
             start = time.perf_counter()
-            model.fit(_dense(X)[:, keep], y)
+            model.fit(dense[:, keep], y)
             fitted, model.coef_ = np.ravel(model.coef_), np.zeros(X.shape[1])
             model.coef_[keep] = fitted
         record["time"] = time.perf_counter() - start
@@ -379,9 +381,10 @@ def main(argv=None):
     print(f"{len(todo)} of {len(cfgs)} fits to run", file=sys.stderr)
     start = time.time()
     jobs = [(c, estimators) for c in todo]
-    with ProcessPoolExecutor(args.jobs) as pool, open(args.out, "a") as out:
-        # (One job runs in this process: no pickling, no start-up.)
-        fits = map(_worker, jobs) if args.jobs == 1 else pool.map(_worker, jobs)
+    # (One job runs in this process: no pickling, no start-up.)
+    pool = ProcessPoolExecutor(args.jobs) if args.jobs > 1 else None
+    with pool or contextlib.nullcontext(), open(args.out, "a") as out:
+        fits = pool.map(_worker, jobs) if pool else map(_worker, jobs)
         for i, record in enumerate(fits):
             out.write(json.dumps(record, default=str) + "\n")
             out.flush()

@@ -203,35 +203,30 @@ def test_no_overfitting_before_learning_has_helped():
     assert t > 800.0  # twice the minimum at 400 (it stopped at 20 before)
 
 
-def test_a_curve_that_never_improves_stops_after_untrained_patience():
+@pytest.mark.parametrize(
+    "progress, stops_within",
+    [
+        # Much left to fit: the folds wait untrained_patience (32) times the
+        # time learning started, 10 (to the 2% grid).
+        (0.5, (320.0, 330.0)),
+        # 98% fitted (fitting noise): no longer wait, the rise stops them at
+        # twice the time learning started.
+        (0.02, (20.0, 21.0)),
+    ],
+)
+def test_a_curve_that_never_improves(progress, stops_within):
     # Learning never beats the untrained model (pure noise: the mean rises
-    # as the noise is fitted): the folds stop once the untrained model has
-    # been the best for untrained_patience times the time learning started.
-    policy = StoppingPolicy(rise=0.05, patience=2.0, untrained_patience=32.0)
+    # as the noise is fitted).
+    policy = StoppingPolicy(
+        rise=0.05, patience=2.0, untrained_patience=32.0, untrained_progress=0.1
+    )
     curves = ValidationCurves(1, start=1.0, ratio=1.02)
     reason, t = feed(
         curves,
         policy,
         [lambda t: 1.0 if t < 10 else 1.1 + 0.05 * np.log(t / 10.0)],
         np.geomspace(1.0, 1e4, 4000),
-        lambda t: 1.0 if t < 10 else 0.5,
+        lambda t: 1.0 if t < 10 else progress,
     )
     assert reason == "overfitting"
-    assert 320.0 < t < 330.0  # 32 x 10, to the 2% grid
-
-
-def test_folds_that_fitted_nearly_everything_stop_by_the_usual_rule():
-    # The untrained model is still the best but the folds have fitted 98%
-    # of their training data (fitting noise): no longer wait, the rise stops
-    # them at twice the time learning started.
-    policy = StoppingPolicy(rise=0.05, patience=2.0, untrained_progress=0.1)
-    curves = ValidationCurves(1, start=1.0, ratio=1.02)
-    reason, t = feed(
-        curves,
-        policy,
-        [lambda t: 1.0 if t < 10 else 1.1 + 0.05 * np.log(t / 10.0)],
-        np.geomspace(1.0, 1e4, 4000),
-        lambda t: 1.0 if t < 10 else 0.02,
-    )
-    assert reason == "overfitting"
-    assert 20.0 < t < 21.0
+    assert stops_within[0] < t < stops_within[1]
